@@ -1,0 +1,372 @@
+"""Load and validate config.yaml into typed settings.
+
+Every problem in a configuration file becomes one ``ConfigError`` whose message names the file,
+the key and what was expected, so the command line can print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+PACKAGED_CONFIG = Path(__file__).with_name("default_config.yaml")
+CONFIG_ENV = "BORDERWATCH_CONFIG"
+DATABASE_ENV = "BORDERWATCH_DATABASE_URL"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message is one line for the user."""
+
+
+def parse_duration(value: Any) -> int:
+    """Seconds in ``30m``, ``2h``, ``1d``, ``45s`` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 30m, 2h or 1d")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"expected a duration like 30m, 2h or 1d, got {value!r}")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"expected a positive duration, got {value!r}")
+    return int(seconds)
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+
+
+class _Strict(BaseModel):
+    """Base for config sections: unknown keys are errors, values are not silently coerced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CollectSettings(_Strict):
+    interval: Duration = parse_duration("30m")
+    source_interval: Duration = parse_duration("1h")
+    min_interval: Duration = parse_duration("15m")
+    max_interval: Duration = parse_duration("12h")
+    user_agent: str = "borderwatch/0.1"
+    contact_url: str = "https://github.com/borderwatch/borderwatch"
+    full_text: bool = True
+    concurrency_per_domain: int = Field(2, ge=1, le=32)
+    download_delay: float = Field(1.0, ge=0)
+    request_timeout: Duration = 30
+    max_body_bytes: int = Field(15 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(5, ge=0, le=20)
+    crawl_time_limit: Duration = parse_duration("20m")
+    allow_private_addresses: bool = False
+    obey_robots_txt: bool = True
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CollectSettings:
+        if self.min_interval > self.max_interval:
+            raise ValueError("min_interval must not exceed max_interval")
+        return self
+
+
+class ProcessingSettings(_Strict):
+    story_window_days: int = Field(14, ge=1, le=365)
+    near_duplicate_threshold: float = Field(0.5, gt=0, le=1)
+
+
+class ScheduleSettings(_Strict):
+    timezone: str = "UTC"
+    digest_time: str = "07:00"
+    digest_grace: Duration = parse_duration("20h")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"expected an IANA time zone such as Asia/Karachi, got {value!r}"
+            ) from None
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"expected a local time HH:MM, got {value!r}") from None
+        return str(value)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def digest_clock(self) -> time:
+        return time.fromisoformat(self.digest_time)
+
+
+class DigestSettings(_Strict):
+    recipients: list[str] = []
+    outbox: str = "outbox"
+    empty_day: Literal["note", "skip"] = "note"
+    top_stories: int = Field(10, ge=1, le=100)
+
+
+class EmailSettings(_Strict):
+    host: str | None = None
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["plain", "starttls", "ssl"] = "starttls"
+    sender: str = "borderwatch@localhost"
+    username_env: str = "BORDERWATCH_SMTP_USER"
+    password_env: str = "BORDERWATCH_SMTP_PASSWORD"
+
+
+FeedKind = Literal["rss", "gnews", "sitemap", "site"]
+
+
+class FeedSpec(_Strict):
+    """One fetch target of a source: a feed, a search feed, a news sitemap or a listing page."""
+
+    url: str
+    kind: FeedKind = "rss"
+    article_pattern: str | None = None
+    next_pattern: str | None = None
+    max_pages: int = Field(3, ge=1, le=50)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an http or https URL, got {value!r}")
+        return value
+
+    @field_validator("article_pattern", "next_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"expected a regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _site_needs_pattern(self) -> FeedSpec:
+        if self.kind == "site" and not self.article_pattern:
+            raise ValueError("a feed of kind 'site' needs an article_pattern")
+        return self
+
+
+def _feed_from_shorthand(value: Any) -> Any:
+    return {"url": value} if isinstance(value, str) else value
+
+
+class SourceSpec(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    feeds: list[Annotated[FeedSpec, BeforeValidator(_feed_from_shorthand)]] = Field(min_length=1)
+    domains: list[str] = []
+    full_text: bool | None = None
+    interval: Duration | None = None
+    refresh_updated: bool = False
+
+
+class Config(_Strict):
+    data_dir: str = "data"
+    database: str | None = None
+    collect: CollectSettings = CollectSettings()
+    processing: ProcessingSettings = ProcessingSettings()
+    topic: str
+    tags: dict[str, str] = {}
+    schedule: ScheduleSettings = ScheduleSettings()
+    digest: DigestSettings = DigestSettings()
+    email: EmailSettings = EmailSettings()
+    sources: list[SourceSpec] = []
+
+    # Not part of the file: where it was read from, to resolve relative paths.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            # "*" means all relevant articles in daily_coverage; "relevant" is a column name.
+            if not re.match(r"^[a-z0-9][a-z0-9_-]*$", str(name)) or name == "relevant":
+                raise ValueError(f"tag name {name!r}: expected lower-case letters, digits, - or _")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.key in seen:
+                raise ValueError(f"source key {source.key!r} is used twice")
+            seen.add(source.key)
+        return self
+
+    # -- derived paths ----------------------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        return _resolve(self.base_dir, self.data_dir)
+
+    @property
+    def staging_path(self) -> Path:
+        return self.data_path / "staging"
+
+    @property
+    def outbox_path(self) -> Path:
+        return _resolve(self.data_path, self.digest.outbox)
+
+    def database_url(self, override: str | None = None) -> str:
+        """The database to use: --db, then $BORDERWATCH_DATABASE_URL, then the file's setting."""
+        url = override or os.environ.get(DATABASE_ENV) or self.database
+        if url:
+            return url
+        return f"sqlite:///{self.data_path / 'borderwatch.sqlite'}"
+
+    def source(self, key: str) -> SourceSpec | None:
+        return next((s for s in self.sources if s.key == key), None)
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def locate_config(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """``--config``, else ./config.yaml, else $BORDERWATCH_CONFIG, else the packaged default."""
+    if explicit:
+        return Path(explicit)
+    local = Path("config.yaml")
+    if local.is_file():
+        return local
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return PACKAGED_CONFIG
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read, validate and return the configuration; raise ConfigError with a one-line message."""
+    location = locate_config(path)
+    try:
+        text = location.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{location}: cannot read the configuration: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{location}:{where}: not valid YAML: {problem}") from None
+    base_dir = location.resolve().parent
+    if location.resolve() == PACKAGED_CONFIG.resolve():
+        # The packaged default keeps its data in the working directory, not site-packages.
+        base_dir = Path.cwd()
+    return config_from_mapping(raw, origin=str(location), base_dir=base_dir, path=location)
+
+
+def config_from_mapping(
+    raw: Any, *, origin: str = "config", base_dir: Path | None = None, path: Path | None = None
+) -> Config:
+    """Validate an already-parsed mapping (used by tests and the demo)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: expected a mapping of settings at the top level")
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {_describe(exc, raw)}") from None
+    config = config.model_copy(update={"base_dir": base_dir or Path.cwd(), "path": path})
+    _check_queries(config, origin)
+    return config
+
+
+def _check_queries(config: Config, origin: str) -> None:
+    from pipeline.query import QuerySyntaxError, parse_query
+
+    named = [("topic", config.topic)] + [(f"tags.{k}", v) for k, v in config.tags.items()]
+    for key, text in named:
+        try:
+            parse_query(text)
+        except QuerySyntaxError as exc:
+            raise ConfigError(f"{origin}: {key}: {exc}") from None
+
+
+def _describe(exc: ValidationError, raw: Any) -> str:
+    """One line for the first error: the dotted key, what was expected and what was found."""
+    error = exc.errors()[0]
+    loc = list(error["loc"])
+    key = _dotted(loc, raw)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        return f"{key}: unknown key{hint}"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    message = error["msg"]
+    message = message.removeprefix("Value error, ")
+    if "input" in error and kind not in ("value_error", "assertion_error"):
+        message = f"{message}, got {error['input']!r}"
+    return f"{key}: {message}"
+
+
+def _dotted(loc: list[Any], raw: Any) -> str:
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and "key" in node:
+                    label = f"[{node['key']}]"
+            parts.append(label)
+        else:
+            if not isinstance(item, str) or item.startswith(("function-", "str", "dict")):
+                continue
+            node = node.get(item) if isinstance(node, dict) else None
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "(top level)"
+
+
+_SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "collect": CollectSettings,
+    "processing": ProcessingSettings,
+    "schedule": ScheduleSettings,
+    "digest": DigestSettings,
+    "email": EmailSettings,
+    "sources": SourceSpec,
+    "feeds": FeedSpec,
+}
+
+
+def _allowed_keys(parent: list[Any]) -> list[str]:
+    names = [p for p in parent if isinstance(p, str) and not p.startswith("function-")]
+    model: type[BaseModel] = Config
+    if names:
+        model = _SECTION_MODELS.get(names[-1], Config)
+    return [n for n, f in model.model_fields.items() if not f.exclude]

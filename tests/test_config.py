@@ -1,0 +1,112 @@
+"""Configuration loading: the real config.yaml is valid, and every mistake is one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from borderwatch.cli import main
+from borderwatch.config import ConfigError, config_from_mapping, load_config, parse_duration
+from tests.conftest import REPO, base_config, write_config
+
+
+def test_shipped_config_is_valid_and_names_every_default_tag() -> None:
+    config = load_config(REPO / "config.yaml")
+    assert len(config.sources) >= 30
+    for tag in ("talks", "ceasefire", "security", "border", "trade", "refugees"):
+        assert tag in config.tags
+    for source in config.sources:
+        assert source.key and source.name and source.country and source.language
+
+
+def test_without_a_config_file_the_packaged_default_is_used(tmp_path: Path, monkeypatch) -> None:
+    from borderwatch.config import CONFIG_ENV, PACKAGED_CONFIG
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(CONFIG_ENV, raising=False)
+    config = load_config()
+    assert config.path == PACKAGED_CONFIG
+    # Its data goes to the working directory, never into the installed package.
+    assert config.data_path == tmp_path / "data"
+    monkeypatch.setenv(CONFIG_ENV, str(REPO / "config.yaml"))
+    assert load_config().path == REPO / "config.yaml"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"colect": {}}, "colect: unknown key"),
+        ({"collect": {"intervall": "5m"}}, "collect.intervall: unknown key"),
+        ({"collect": {"interval": "soon"}}, "collect.interval: expected a duration"),
+        ({"collect": {"concurrency_per_domain": "many"}}, "collect.concurrency_per_domain"),
+        ({"schedule": {"timezone": "Mars/Olympus"}}, "schedule.timezone: expected an IANA"),
+        ({"schedule": {"digest_time": "25:99"}}, "schedule.digest_time: expected a local time"),
+        ({"email": {"security": "tls"}}, "email.security"),
+        ({"topic": "(Pakistan AND"}, "topic: "),
+    ],
+)
+def test_mistakes_name_the_key(tmp_path: Path, change: dict, expected: str) -> None:
+    raw = base_config(tmp_path)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(raw.get(key), dict):
+            raw[key] = {**raw[key], **value}
+        else:
+            raw[key] = value
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping(raw, origin="config.yaml")
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_source_mistake_names_the_source(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["sources"] = [
+        {
+            "key": "dawn",
+            "name": "Dawn",
+            "country": "PK",
+            "language": "en",
+            "feeds": [{"url": "https://example.org/feed", "knd": "rss"}],
+        }
+    ]
+    with pytest.raises(ConfigError, match=r"sources\[dawn\]\.feeds\[0\]\.knd: unknown key"):
+        config_from_mapping(raw, origin="config.yaml")
+
+
+def test_durations() -> None:
+    assert parse_duration("30m") == 1800
+    assert parse_duration("2h") == 7200
+    assert parse_duration("1d") == 86400
+    assert parse_duration(45) == 45
+    with pytest.raises(ValueError):
+        parse_duration("0m")
+
+
+def test_cli_misspelled_key_exits_2_with_one_line(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["collect"]["intervall"] = "5m"
+    path = write_config(tmp_path, raw)
+    # A real process: the exit status and stderr are what a user sees.
+    done = subprocess.run(
+        [sys.executable, "-m", "borderwatch", "--config", str(path), "collect"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "collect.intervall: unknown key" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_runner_reports_yaml_syntax_errors(tmp_path: Path, runner) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("collect: [unclosed\n", encoding="utf-8")
+    result = runner.invoke(main, ["--config", str(path), "collect"])
+    assert result.exit_code == 2
+    assert "not valid YAML" in result.output
