@@ -1,0 +1,106 @@
+"""Full text and metadata of one article page, with trafilatura.
+
+The publication date is the page's ORIGINAL date (htmldate's default would return the latest,
+i.e. modified, date); implausible dates are dropped so the caller falls back to the feed's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import trafilatura
+from lxml import html as lxml_html
+
+from crawler.dates import plausible, to_utc_iso
+from crawler.items import TEXT_EMPTY, TEXT_OK
+
+# Fewer characters than this is a teaser, a paywall notice or a video page, not an article.
+MIN_TEXT_CHARS = 200
+
+_DATE_PARAMS = {
+    "original_date": True,
+    "extensive_search": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+@dataclass
+class Extraction:
+    """What a page yields; ``status`` is a crawler.items TEXT_* value."""
+
+    title: str | None = None
+    text: str | None = None
+    author: str | None = None
+    published: str | None = None
+    canonical: str | None = None
+    declared_language: str | None = None
+    status: str = TEXT_EMPTY
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def extract_article(
+    page: bytes | str, url: str | None = None, *, now: datetime | None = None
+) -> Extraction:
+    """Extract text and metadata; never raises on bad HTML (returns an empty extraction)."""
+    now = now or datetime.now(UTC)
+    try:
+        document = trafilatura.bare_extraction(
+            page,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except Exception:  # trafilatura raises on some broken markup; the feed fields remain
+        document = None
+    result = Extraction(
+        canonical=_canonical_link(page, url), declared_language=_declared_language(page)
+    )
+    if document is None:
+        return result
+    text = (document.text or "").strip()
+    result.title = (document.title or "").strip() or None
+    result.author = (document.author or "").strip() or None
+    result.text = text or None
+    result.status = TEXT_OK if len(text) >= MIN_TEXT_CHARS else TEXT_EMPTY
+    published = to_utc_iso(document.date) if document.date else None
+    if published and plausible(datetime.fromisoformat(published), now):
+        result.published = published
+    return result
+
+
+def _tree(page: bytes | str) -> Any:
+    try:
+        return lxml_html.fromstring(page)
+    except Exception:  # empty or non-HTML documents
+        return None
+
+
+def _canonical_link(page: bytes | str, url: str | None) -> str | None:
+    tree = _tree(page)
+    if tree is None:
+        return None
+    for href in tree.xpath('//link[@rel="canonical"]/@href'):
+        href = href.strip()
+        if href.startswith(("http://", "https://")):
+            return href
+        if href.startswith("/") and url:
+            from urllib.parse import urljoin
+
+            return urljoin(url, href)
+    return None
+
+
+def _declared_language(page: bytes | str) -> str | None:
+    tree = _tree(page)
+    if tree is None:
+        return None
+    values = tree.xpath("/html/@lang") or tree.xpath(
+        '//meta[@http-equiv="content-language"]/@content'
+    )
+    return values[0].strip() if values and values[0].strip() else None

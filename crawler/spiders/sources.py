@@ -1,0 +1,325 @@
+"""The spider that collects every configured fetch target: feeds, search feeds, sitemaps, sites.
+
+It is given a plan (the targets that are due, with their stored validators and failure counts),
+a CrawlState (which article URLs are stored; where to report fetch outcomes) and a staging
+folder. For each target it makes one conditional request; new entries are followed to their
+article page for full text when the source wants it, and every article ends up as an item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.backoff import (
+    FLAG_AFTER_FAILURES,
+    Intervals,
+    after_failure,
+    after_success,
+    parse_retry_after,
+)
+from crawler.extract import extract_article
+from crawler.feeds import parse_feed
+from crawler.items import TEXT_BLOCKED, TEXT_ERROR, TEXT_NOT_FETCHED, TEXT_OK, make_item
+from crawler.sitemaps import parse_sitemap
+from crawler.state import CrawlState
+
+BLOCKED_STATUSES = {401, 402, 403, 451}
+# Child sitemaps of a sitemap index followed per target (news sitemaps are small and recent).
+MAX_CHILD_SITEMAPS = 20
+
+
+class SourcesSpider(scrapy.Spider):
+    name = "sources"
+
+    def __init__(
+        self,
+        plan: list[dict[str, Any]],
+        state: CrawlState,
+        staging_dir: str,
+        intervals: Intervals | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.plan = plan
+        self.state = state
+        self.staging_dir = staging_dir
+        self.intervals = intervals or Intervals()
+        self.staged_batch: str | None = None
+        self.staged_items = 0
+        self.stats_fetched = 0
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for target in self.plan:
+            yield self._target_request(target, target["url"])
+
+    def _target_request(self, target: dict[str, Any], url: str, **meta: Any) -> scrapy.Request:
+        headers = {}
+        if url == target["url"]:
+            if target.get("etag"):
+                headers["If-None-Match"] = target["etag"]
+            if target.get("last_modified"):
+                headers["If-Modified-Since"] = target["last_modified"]
+        return scrapy.Request(
+            url,
+            callback=self.parse_target,
+            errback=self.target_failed,
+            headers=headers,
+            dont_filter=True,
+            meta={"target": target, "handle_httpstatus_all": True, **meta},
+        )
+
+    # -- targets --------------------------------------------------------------------------------
+    def parse_target(self, response: Response) -> Iterator[Any]:
+        target = response.meta["target"]
+        top_level = not response.meta.get("child")
+        now = datetime.now(UTC)
+        self.stats_fetched += 1
+        if response.status == 304:
+            if top_level:
+                self._record_success(target, now, status="not_modified", ttl=None)
+            return
+        if response.status >= 400:
+            if top_level:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+                self._record_failure(
+                    target, now, f"HTTP {response.status}", retry_after, gone=response.status == 410
+                )
+            return
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if top_level and body_hash == target.get("body_hash"):
+            # Some servers send fresh validators for an unchanged body: no need to parse it.
+            self._record_success(target, now, status="unchanged", ttl=None, response=response)
+            return
+
+        kind = target.get("kind", "rss")
+        items: list[dict[str, Any]]
+        error: str | None = None
+        ttl: int | None = None
+        follow: list[str] = []
+        if kind in ("rss", "gnews"):
+            result = parse_feed(
+                response.body,
+                url=response.url,
+                source=target["source"],
+                headers=_headers(response),
+                kind=kind,
+                now=now,
+            )
+            items, ttl = result.items, result.ttl_seconds
+            if not result.is_feed:
+                error = result.error or "not a feed"
+            elif result.error and not items:
+                error = result.error
+        elif kind == "sitemap":
+            result = parse_sitemap(
+                response.body, url=response.url, source=target["source"], now=now
+            )
+            items, error = result.items, (result.error if not result.items else None)
+            if top_level:
+                follow = result.sitemaps[:MAX_CHILD_SITEMAPS]
+        else:
+            items, follow = self._listing(response, target)
+
+        if error and top_level:
+            self._record_failure(target, now, error, None)
+            return
+
+        for item in items:
+            item.setdefault("source", target["source"])
+            item.setdefault("feed_url", target["url"])
+        urls = [i["url"] for i in items]
+        known = self.state.known_urls(urls) if urls else set()
+        if target.get("refresh_updated"):
+            known = set()
+        fresh = [i for i in items if i["url"] not in known]
+        if top_level:
+            self._record_success(
+                target,
+                now,
+                status="ok",
+                ttl=ttl,
+                response=response,
+                body_hash=body_hash,
+                entries=len(items),
+                new=len(fresh),
+            )
+        for url in follow:
+            page = response.meta.get("page", 1) + 1
+            yield self._target_request(target, url, child=True, page=page)
+        for item in fresh:
+            yield from self._article(target, item)
+
+    def _listing(
+        self, response: Response, target: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """Article links and next pages of a listing page (kind ``site``)."""
+        if not hasattr(response, "css"):
+            return [], []
+        article = re.compile(target["article_pattern"])
+        items, seen = [], set()
+        for anchor in response.css("a[href]"):
+            href = urljoin(response.url, anchor.attrib.get("href", "").strip())
+            if not href.startswith(("http://", "https://")) or href in seen:
+                continue
+            if article.search(href):
+                seen.add(href)
+                title = " ".join(anchor.css("::text").getall()).strip() or None
+                items.append(make_item(url=href, title=title, published_source=None))
+        follow: list[str] = []
+        page = response.meta.get("page", 1)
+        pattern = target.get("next_pattern")
+        if pattern and page < int(target.get("max_pages") or 1):
+            nexts = re.compile(pattern)
+            for href in response.css("a[href]::attr(href)").getall():
+                absolute = urljoin(response.url, href.strip())
+                if nexts.search(absolute) and absolute != response.url:
+                    follow.append(absolute)
+                    break
+        return items, follow
+
+    def target_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        target = request.meta["target"]
+        if request.meta.get("child"):
+            return
+        message = failure.getErrorMessage() or failure.type.__name__
+        self._record_failure(target, datetime.now(UTC), f"{failure.type.__name__}: {message}", None)
+
+    # -- articles -------------------------------------------------------------------------------
+    def _article(self, target: dict[str, Any], item: dict[str, Any]) -> Iterator[Any]:
+        full_text = target.get("full_text", True) and target.get("kind") != "gnews"
+        if not full_text:
+            item.setdefault("text_status", TEXT_NOT_FETCHED)
+            yield make_item(**item)
+            return
+        yield scrapy.Request(
+            item["url"],
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={"item": item, "handle_httpstatus_all": True},
+        )
+
+    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        item = dict(response.meta["item"])
+        if response.status >= 400:
+            item["text_status"] = (
+                TEXT_BLOCKED if response.status in BLOCKED_STATUSES else TEXT_ERROR
+            )
+            yield make_item(**item)
+            return
+        extraction = extract_article(response.body, response.url)
+        item["text_status"] = extraction.status
+        if extraction.status == TEXT_OK:
+            item["text"] = extraction.text
+        item.setdefault("title", extraction.title)
+        item.setdefault("author", extraction.author)
+        if extraction.canonical:
+            item["canonical"] = extraction.canonical
+        if extraction.declared_language and not item.get("language"):
+            item["language"] = extraction.declared_language
+        if extraction.published:
+            item["published"] = extraction.published
+            item["published_source"] = "page"
+        yield make_item(**item)
+
+    def article_failed(self, failure: Failure) -> Iterator[dict[str, Any]]:
+        request = failure.request  # type: ignore[attr-defined]
+        item = dict(request.meta["item"])
+        blocked = "IgnoreRequest" in failure.type.__name__ or "Forbidden" in str(failure.value)
+        item["text_status"] = TEXT_BLOCKED if blocked else TEXT_ERROR
+        yield make_item(**item)
+
+    # -- state ----------------------------------------------------------------------------------
+    def _record_success(
+        self,
+        target: dict[str, Any],
+        now: datetime,
+        *,
+        status: str,
+        ttl: int | None,
+        response: Response | None = None,
+        body_hash: str | None = None,
+        entries: int | None = None,
+        new: int | None = None,
+    ) -> None:
+        outcome: dict[str, Any] = {
+            "last_fetch_at": _naive(now),
+            "last_success_at": _naive(now),
+            "last_status": status,
+            "last_error": None,
+            "consecutive_failures": 0,
+            "next_fetch_at": _naive(after_success(now, self._intervals(target), ttl)),
+            "flagged": None,
+        }
+        if ttl:
+            outcome["interval_seconds"] = ttl
+        if response is not None:
+            etag = response.headers.get("ETag")
+            modified = response.headers.get("Last-Modified")
+            outcome["etag"] = etag.decode("latin-1") if etag else None
+            outcome["last_modified"] = modified.decode("latin-1") if modified else None
+        if body_hash:
+            outcome["body_hash"] = body_hash
+        if entries is not None:
+            outcome["entries_last"] = entries
+        if new:
+            outcome["last_new_item_at"] = _naive(now)
+        self.state.record_fetch(target["source"], target["url"], outcome)
+
+    def _record_failure(
+        self,
+        target: dict[str, Any],
+        now: datetime,
+        error: str,
+        retry_after: Any,
+        *,
+        gone: bool = False,
+    ) -> None:
+        failures = int(target.get("consecutive_failures") or 0) + 1
+        flagged = None
+        if gone:
+            flagged = "gone (HTTP 410)"
+        elif failures >= FLAG_AFTER_FAILURES:
+            flagged = f"failing: {failures} consecutive failures"
+        self.state.record_fetch(
+            target["source"],
+            target["url"],
+            {
+                "last_fetch_at": _naive(now),
+                "last_status": "error",
+                "last_error": error[:1000],
+                "consecutive_failures": failures,
+                "next_fetch_at": _naive(
+                    after_failure(now, self._intervals(target), failures, retry_after)
+                ),
+                "flagged": flagged,
+            },
+        )
+
+    def _intervals(self, target: dict[str, Any]) -> Intervals:
+        if target.get("interval"):
+            return Intervals(
+                int(target["interval"]), self.intervals.minimum, self.intervals.maximum
+            )
+        return self.intervals
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {
+        k.decode("latin-1").lower(): v[0].decode("latin-1")
+        for k, v in response.headers.items()
+        if v
+    }
+
+
+def _naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,55 @@
+"""The public item format: what spiders yield and what ``borderwatch ingest`` reads.
+
+One JSON object per item. Only ``url`` is required; unknown fields are ignored. ``validate_item``
+turns one decoded object into a clean dict or raises ItemError with a message for the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+# Public fields, then the extras the crawler adds; anything else in an item is dropped.
+PUBLIC_FIELDS = ("url", "title", "summary", "text", "published", "source", "feed_url", "language")
+EXTRA_FIELDS = (
+    "guid",
+    "author",
+    "updated",
+    "published_source",
+    "text_status",
+    "canonical",
+    "collected_at",
+    "source_url",
+)
+FIELDS = PUBLIC_FIELDS + EXTRA_FIELDS
+
+
+class ItemError(ValueError):
+    """An item that cannot be used; the message says which field and why."""
+
+
+def validate_item(obj: Any) -> dict[str, Any]:
+    """A clean item with known fields only, or ItemError."""
+    if not isinstance(obj, dict):
+        raise ItemError(f"expected a JSON object, got {type(obj).__name__}")
+    url = obj.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ItemError("missing required field 'url'")
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ItemError(f"field 'url' is not an http(s) URL: {url[:200]!r}")
+    item: dict[str, Any] = {}
+    for field in FIELDS:
+        value = obj.get(field)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)
+            else:
+                raise ItemError(f"field {field!r} must be a string, got {type(value).__name__}")
+        value = value.strip()
+        if value:
+            item[field] = value
+    item["url"] = url.strip()
+    return item
