@@ -1,0 +1,89 @@
+"""Derive daily_coverage and daily_volume from articles.
+
+Coverage is never edited by hand: for a set of days it is deleted and recomputed from the
+articles of those days, inside the caller's transaction, so it cannot drift from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, bindparam, delete, distinct, func, literal, select
+
+from pipeline.schema import article_tags, articles, daily_coverage, daily_volume
+
+ALL_TAGS = "*"
+_DAYS_PER_STATEMENT = 500
+
+
+def recompute_days(conn: Connection, days: Iterable[dt.date]) -> None:
+    """Replace the coverage and volume rows of ``days`` with fresh aggregates."""
+    wanted = sorted({_as_date(d) for d in days if d is not None})
+    for start in range(0, len(wanted), _DAYS_PER_STATEMENT):
+        part = wanted[start : start + _DAYS_PER_STATEMENT]
+        _recompute(conn, articles.c.day.in_(bindparam("days", expanding=True)), {"days": part})
+
+
+def rebuild(conn: Connection, since: dt.date | None = None) -> int:
+    """Recompute everything (or everything from ``since`` on); returns the number of days."""
+    day_query = select(articles.c.day.distinct())
+    if since is not None:
+        day_query = day_query.where(articles.c.day >= since)
+    days = [row[0] for row in conn.execute(day_query)]
+    # Days that no longer have articles must lose their stale rows too.
+    for table in (daily_coverage, daily_volume):
+        stmt = delete(table)
+        if since is not None:
+            stmt = stmt.where(table.c.day >= since)
+        conn.execute(stmt)
+    recompute_days(conn, days)
+    return len(days)
+
+
+def _recompute(conn: Connection, day_filter, params: dict) -> None:
+    days = params["days"]
+    conn.execute(delete(daily_volume).where(daily_volume.c.day.in_(days)))
+    conn.execute(delete(daily_coverage).where(daily_coverage.c.day.in_(days)))
+
+    volume = (
+        select(articles.c.day, articles.c.source, func.count())
+        .where(day_filter)
+        .group_by(articles.c.day, articles.c.source)
+    )
+    conn.execute(daily_volume.insert().from_select(["day", "source", "articles"], volume), params)
+
+    relevant_all = (
+        select(
+            articles.c.day,
+            articles.c.source,
+            literal(ALL_TAGS),
+            func.count(),
+            func.count(distinct(articles.c.story_id)),
+        )
+        .where(day_filter, articles.c.relevant.is_(True))
+        .group_by(articles.c.day, articles.c.source)
+    )
+    per_tag = (
+        select(
+            articles.c.day,
+            articles.c.source,
+            article_tags.c.tag,
+            func.count(),
+            func.count(distinct(articles.c.story_id)),
+        )
+        .select_from(articles.join(article_tags, article_tags.c.article_id == articles.c.id))
+        .where(day_filter, articles.c.relevant.is_(True))
+        .group_by(articles.c.day, articles.c.source, article_tags.c.tag)
+    )
+    columns = ["day", "source", "tag", "articles", "stories"]
+    conn.execute(daily_coverage.insert().from_select(columns, relevant_all), params)
+    conn.execute(daily_coverage.insert().from_select(columns, per_tag), params)
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if hasattr(value, "date") and not isinstance(value, dt.date):
+        return value.date()
+    return value

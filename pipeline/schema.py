@@ -1,0 +1,175 @@
+"""The database tables. Their names and columns are public: docs/schema.md documents them.
+
+Times are stored as naive UTC datetimes (the same on SQLite and PostgreSQL); ``day`` columns are
+the UTC calendar day of an article's publication date (its collection time when it has none).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row per outlet: configured in config.yaml, or discovered (an outlet named by a search feed
+# or by an imported item that matches no configured source).
+sources = Table(
+    "sources",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("country", String(2)),
+    Column("language", String(8)),
+    Column("origin", String(16), nullable=False, default="config"),
+    Column("domain", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# One row per fetch target (a feed, search feed, sitemap or listing page of a source).
+feed_state = Table(
+    "feed_state",
+    metadata,
+    Column("source", String(200), ForeignKey("sources.key"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", String(64)),
+    Column("last_fetch_at", DateTime),
+    Column("last_success_at", DateTime),
+    Column("last_status", String(32)),
+    Column("last_error", Text),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("next_fetch_at", DateTime),
+    Column("interval_seconds", Integer),
+    Column("entries_last", Integer),
+    Column("last_new_item_at", DateTime),
+    Column("flagged", Text),
+    PrimaryKeyConstraint("source", "url"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("first_seen_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("lead_article_id", Integer),
+    Column("title", Text),
+    Column("articles", Integer, nullable=False, default=0),
+    Column("outlets", Integer, nullable=False, default=0),
+    Column("relevant", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("url", Text, nullable=False),
+    Column("canonical_url", Text, nullable=False, unique=True),
+    Column("source", String(200), ForeignKey("sources.key"), nullable=False),
+    Column("feed_url", Text),
+    Column("guid", Text),
+    Column("title", Text),
+    Column("title_key", Text),
+    Column("summary", Text),
+    Column("text", Text),
+    Column("text_status", String(16), nullable=False, default="not_fetched"),
+    Column("author", Text),
+    Column("published_at", DateTime),
+    Column("published_source", String(16)),
+    Column("collected_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("language", String(8)),
+    Column("relevant", Boolean, nullable=False, default=False),
+    Column("story_id", Integer, ForeignKey("stories.id")),
+    Column("content_hash", String(32)),
+)
+Index("ix_articles_day_source", articles.c.day, articles.c.source)
+Index("ix_articles_story", articles.c.story_id)
+Index("ix_articles_source_title_key", articles.c.source, articles.c.title_key)
+
+article_tags = Table(
+    "article_tags",
+    metadata,
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("tag", String(64), nullable=False),
+    PrimaryKeyConstraint("article_id", "tag"),
+)
+Index("ix_article_tags_tag", article_tags.c.tag, article_tags.c.article_id)
+
+# Relevant articles per day, source and tag; tag "*" counts all relevant articles.
+daily_coverage = Table(
+    "daily_coverage",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("tag", String(64), nullable=False),
+    Column("articles", Integer, nullable=False),
+    Column("stories", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "source", "tag"),
+)
+Index("ix_daily_coverage_tag_day", daily_coverage.c.tag, daily_coverage.c.day)
+
+# Every article collected per day and source, relevant or not: the denominator of trends.
+daily_volume = Table(
+    "daily_volume",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("articles", Integer, nullable=False),
+    PrimaryKeyConstraint("day", "source"),
+)
+
+# Staged batches (or chunks of one) whose articles are committed: a restart skips them.
+ingested_batches = Table(
+    "ingested_batches",
+    metadata,
+    Column("batch_id", String(200), nullable=False),
+    Column("chunk", Integer, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("ingested_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("batch_id", "chunk"),
+)
+
+# One row per job run (collect, digest, health, ingest), written by every job.
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(32), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(16), nullable=False),
+    Column("fetched", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("relevant", Integer, nullable=False, default=0),
+    Column("errors", Text),
+)
+Index("ix_runs_job_started", runs.c.job, runs.c.started_at)
+
+# Digests handed to the mail server (or written to the outbox), one per day and recipient.
+digests = Table(
+    "digests",
+    metadata,
+    Column("day", Date, nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("message_id", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    PrimaryKeyConstraint("day", "recipient"),
+)

@@ -1,0 +1,151 @@
+"""Stage: canonical URLs, matching keys for titles, and content hashes.
+
+The canonical URL identifies an article across feeds, tracking links and AMP copies; the title
+key is for matching only (the stored title stays as published).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pandas as pd
+
+# Query parameters that only track the reader; compared case-insensitively.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "cmpid",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "_ga",
+        "_gl",
+        "igshid",
+        "ocid",
+        "ito",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "share",
+        "smid",
+        "outputtype",
+        "amp",
+        "s_cid",
+        "wt.mc_id",
+        "at_medium",
+        "at_campaign",
+        "xtor",
+        "spm",
+        "mbid",
+        "rss",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "vero_", "oly_")
+HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """The lossy normal form used as an article's identity (see docs/schema.md)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    for prefix in HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+            break
+    port = parts.port if parts.port and parts.port != DEFAULT_PORTS.get(scheme) else None
+    netloc = f"{host}:{port}" if port else host
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    path = re.sub(r"/amp/?$", "/", path)
+    path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
+    if len(path) > 1:
+        path = path.rstrip("/")
+    params = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    query = urlencode(sorted(params), doseq=True)
+    return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, query, ""))
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+_SEPARATORS = r"\s+[-–—|:•·]\s+"
+
+
+def title_key(title: str | None, outlet_names: Iterable[str] = ()) -> str | None:
+    """Case-, punctuation- and outlet-insensitive form of a title, for matching only."""
+    if not title:
+        return None
+    text = unicodedata.normalize("NFKC", title).strip()
+    for name in outlet_names:
+        if not name:
+            continue
+        escaped = re.escape(name.strip())
+        text = re.sub(rf"^{escaped}\s*[:|\-–—]\s+", "", text, flags=re.IGNORECASE)
+        text = re.sub(rf"{_SEPARATORS}{escaped}\s*$", "", text, flags=re.IGNORECASE)
+    folded = text.casefold()
+    folded = "".join(
+        " " if unicodedata.category(ch)[0] in "PSZ" else ch
+        for ch in folded
+        if unicodedata.category(ch) != "Mn" and ch != "\u200c"
+    )
+    folded = " ".join(folded.split())
+    return folded or None
+
+
+def content_hash(*parts: str | None) -> str:
+    joined = "\x1f".join(p or "" for p in parts)
+    return hashlib.blake2b(joined.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.DataFrame:
+    """Add ``canonical_url``, ``title_key`` and ``content_hash``.
+
+    ``outlet_names`` maps a source key to the names its titles may carry as prefix or suffix.
+    A page's own ``<link rel=canonical>`` (item field ``canonical``) wins over the feed link.
+    """
+    frame = frame.copy()
+    preferred = frame["canonical"].where(
+        frame["canonical"].fillna("").str.match(r"^https?://"), frame["url"]
+    )
+    frame["canonical_url"] = [canonical_url(u) for u in preferred]
+    names = frame.get("source_name")
+    keys = []
+    for i, (title, source) in enumerate(zip(frame["title"], frame["source"], strict=True)):
+        candidates = list(outlet_names.get(source, ()))
+        if names is not None and isinstance(names.iloc[i], str):
+            candidates.append(names.iloc[i])
+        keys.append(title_key(title if isinstance(title, str) else None, candidates))
+    frame["title_key"] = pd.array(keys, dtype="string")
+    frame["content_hash"] = [
+        content_hash(t if isinstance(t, str) else None, s if isinstance(s, str) else None)
+        for t, s in zip(frame["title"], frame["text"].fillna(frame["summary"]), strict=True)
+    ]
+    return frame
+
+
+def drop_exact_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per canonical URL: the one with the most text, then the earliest collected."""
+    if frame.empty:
+        return frame
+    richness = frame["text"].fillna("").str.len() + frame["summary"].fillna("").str.len()
+    order = frame.assign(_richness=richness).sort_values(
+        ["_richness", "collected_at"], ascending=[False, True], kind="stable"
+    )
+    return order.drop_duplicates("canonical_url").drop(columns="_richness").sort_index()
