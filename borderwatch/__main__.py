@@ -1,0 +1,5 @@
+"""``python -m borderwatch`` runs the command line."""
+
+from borderwatch.cli import main
+
+main()

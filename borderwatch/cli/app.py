@@ -1,0 +1,109 @@
+"""The root command, its global options and the shared state commands receive."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from borderwatch.config import Config, ConfigError, load_config
+
+EXIT_USAGE = 2
+
+
+@dataclass
+class App:
+    """Lazily loaded configuration and store for the command being run."""
+
+    config_path: str | None
+    db_override: str | None
+    _config: Config | None = None
+    _store: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_path)
+            except ConfigError as exc:
+                fail(str(exc))
+        return self._config
+
+    @property
+    def database_url(self) -> str:
+        return self.config.database_url(self.db_override)
+
+    @property
+    def store(self) -> Any:
+        """The database (a pipeline.store.Store), opened on first use."""
+        if self._store is None:
+            from pipeline.store import Store
+
+            self._store = Store(self.database_url)
+        return self._store
+
+    def use_config(self, config: Config) -> None:
+        self._config = config
+        self._store = None
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def fail(message: str, status: int = EXIT_USAGE) -> None:
+    """Print one error line and exit (status 2 for bad input, as documented)."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Libraries' own chatter stays out of the user's way unless asked for.
+    for name in ("scrapy", "apscheduler", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Configuration file (default: ./config.yaml, else $BORDERWATCH_CONFIG, "
+    "else the packaged default).",
+)
+@click.option(
+    "--db",
+    "db_override",
+    metavar="URL",
+    help="Database URL, overriding config.yaml (also $BORDERWATCH_DATABASE_URL).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debugging detail.")
+@click.version_option(package_name="borderwatch")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, db_override: str | None, verbose: bool):
+    """Monitor news coverage of the Afghanistan–Pakistan border talks.
+
+    Collects articles from feeds, sitemaps and sites, finds the stories and the relevant ones,
+    keeps daily coverage tables, e-mails a daily digest and answers trend reports.
+    """
+    setup_logging(verbose)
+    app = App(config_path=config_path, db_override=db_override)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def resolve_path(value: str) -> Path:
+    return Path(value).expanduser()

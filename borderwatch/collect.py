@@ -1,0 +1,127 @@
+"""One collection run: plan the due targets, crawl them in a child process, process the staging.
+
+The crawl runs in a child because Twisted's reactor cannot be restarted within one process, and
+so that a hard time limit can end it without harming the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from borderwatch.config import Config
+from borderwatch.ingest import process_staging
+from borderwatch.progress import Progress
+from borderwatch.rules import crawl_options, feed_rows, plan_targets, processing_rules, source_rows
+from crawler.staging import StagingArea
+from pipeline.store import Store, utcnow
+
+log = logging.getLogger("borderwatch")
+
+# Seconds a terminated crawl gets to flush its staging batch before it is killed.
+TERMINATE_GRACE = 10
+
+
+@dataclass
+class CollectReport:
+    targets: int = 0
+    fetched: int = 0
+    staged: int = 0
+    new: int = 0
+    relevant: int = 0
+    timed_out: bool = False
+    crawl_failed: bool = False
+
+
+def sync_configuration(config: Config, store: Store) -> None:
+    """Make the sources and feed_state tables reflect the configured sources."""
+    store.sync_sources(source_rows(config))
+    store.sync_feeds(feed_rows(config))
+
+
+def crawl_in_child(
+    config: Config, database_url: str, plan: list[dict], time_limit: int
+) -> tuple[dict, bool, bool]:
+    """Run the crawl in a child process; returns (report, timed_out, failed)."""
+    staging = StagingArea(config.staging_path)
+    work = Path(tempfile.mkdtemp(prefix="crawl-", dir=config.data_path))
+    plan_path, report_path = work / "plan.json", work / "report.json"
+    job = {
+        "database": database_url,
+        "staging": str(staging.root),
+        "options": crawl_options(config),
+        "plan": plan,
+    }
+    plan_path.write_text(json.dumps(job, default=str), encoding="utf-8")
+    command = [
+        sys.executable,
+        "-m",
+        "borderwatch.crawl_child",
+        "--plan",
+        str(plan_path),
+        "--report",
+        str(report_path),
+    ]
+    child = subprocess.Popen(command, start_new_session=True)
+    timed_out = False
+    try:
+        child.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        log.warning("crawl exceeded its time limit of %ss: stopping it", time_limit)
+        stop_child(child)
+    except BaseException:
+        stop_child(child)
+        raise
+    report = {}
+    if report_path.exists():
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    failed = child.returncode != 0 and not timed_out
+    if failed:
+        log.error("crawl process exited with status %s", child.returncode)
+    for path in (plan_path, report_path):
+        path.unlink(missing_ok=True)
+    work.rmdir()
+    return report, timed_out, failed
+
+
+def stop_child(child: subprocess.Popen) -> None:
+    """SIGTERM (Scrapy closes the spider and publishes its batch), then SIGKILL if it lingers."""
+    if child.poll() is not None:
+        return
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=TERMINATE_GRACE)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    except ProcessLookupError:
+        pass
+
+
+def collect(config: Config, store: Store, database_url: str) -> CollectReport:
+    """Crawl every due target once, then process everything staged."""
+    sync_configuration(config, store)
+    now = utcnow()
+    plan = plan_targets(config, store.due_feeds(now))
+    report = CollectReport(targets=len(plan))
+    if plan:
+        log.info("collect: %d targets due", len(plan))
+        crawl, report.timed_out, report.crawl_failed = crawl_in_child(
+            config, database_url, plan, config.collect.crawl_time_limit + TERMINATE_GRACE
+        )
+        report.fetched = int(crawl.get("fetched") or 0)
+        report.staged = int(crawl.get("staged") or 0)
+    staging = StagingArea(config.staging_path)
+    progress = Progress("process", total=staging.pending_items() or None)
+    result = process_staging(staging, store, processing_rules(config), progress=progress)
+    progress.finish(f"items, {result.new} new, {result.relevant} relevant")
+    report.new, report.relevant = result.new, result.relevant
+    return report

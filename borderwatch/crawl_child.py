@@ -1,0 +1,43 @@
+"""Entry point of the child process that runs one crawl (``python -m borderwatch.crawl_child``).
+
+The parent writes the plan as JSON and waits with a time limit; this process crawls, stages the
+items, writes a small JSON report and exits. A fresh process per crawl is what lets the daemon
+crawl again and again: Twisted's reactor cannot be restarted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from borderwatch.crawl_state import StoreCrawlState
+from crawler.run import run_crawl
+from pipeline.store import Store
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--plan", required=True, help="JSON file with db, staging, options, plan")
+    parser.add_argument("--report", required=True, help="where to write the crawl report (JSON)")
+    args = parser.parse_args(argv)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s crawl: %(message)s"))
+    # On the handler, not the root logger: Scrapy resets logger levels when it starts.
+    handler.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    job = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+    store = Store(job["database"], create=False)
+    try:
+        report = run_crawl(job["plan"], StoreCrawlState(store), job["staging"], job["options"])
+    finally:
+        store.close()
+    Path(args.report).write_text(json.dumps(asdict(report)), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The daily digest: compose (query the store), render (templates), deliver (SMTP or outbox)."""
