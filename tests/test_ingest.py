@@ -1,0 +1,113 @@
+"""``borderwatch ingest``: the item format, bad lines, unknown outlets and idempotence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from borderwatch.cli import main
+from tests.conftest import base_config, write_config
+
+ITEMS = [
+    {
+        "url": "https://www.dawn.com/news/1001/pakistan-afghanistan-talks-resume-in-istanbul?utm_source=rss",
+        "title": "Pakistan and Afghanistan resume ceasefire talks in Istanbul",
+        "summary": "Delegations from Pakistan and the Taliban government met in Istanbul to "
+        "discuss a ceasefire monitoring mechanism and the TTP.",
+        "published": "2025-10-26T08:00:00+05:00",
+        "source": "dawn",
+    },
+    {
+        "url": "https://www.reuters.com/world/asia/torkham-reopens-2025-10-27/",
+        "title": "Torkham crossing reopens for trade after Pakistan-Afghanistan truce",
+        "summary": "Trucks crossed at Torkham as Pakistan and Afghanistan eased the closure.",
+        "published": "2025-10-27T06:30:00Z",
+        "source": "Reuters",
+        "source_url": "https://www.reuters.com",
+    },
+    {
+        "url": "https://cricket.example.com/pak-afg-t20",
+        "title": "Pakistan beat Afghanistan by six wickets in Sharjah",
+        "summary": "A cricket match report.",
+        "published": "2025-10-26T15:00:00Z",
+        "source": "Cricket Weekly",
+    },
+]
+
+
+def write_items(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner) -> None:
+    raw = base_config(tmp_path)
+    raw["sources"] = [
+        {
+            "key": "dawn",
+            "name": "Dawn",
+            "country": "PK",
+            "language": "en",
+            "domains": ["dawn.com"],
+            "feeds": ["https://www.dawn.com/feeds/home"],
+        }
+    ]
+    config = write_config(tmp_path, raw)
+    lines = [
+        json.dumps(ITEMS[0]),
+        "{not json",
+        json.dumps(ITEMS[1]),
+        json.dumps({"title": "no url"}),
+        json.dumps(ITEMS[2]),
+    ]
+    items = write_items(tmp_path / "items.jsonl", lines)
+
+    result = runner.invoke(main, ["--config", str(config), "ingest", str(items)])
+    assert result.exit_code == 0, result.output
+    assert "line 2: not valid JSON" in result.stderr
+    assert "line 4: missing required field 'url'" in result.stderr
+    assert "3 items read, 2 bad lines skipped, 3 new articles, 2 relevant" in result.stdout
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'data' / 'borderwatch.sqlite'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT source, canonical_url, relevant, published_at FROM articles ORDER BY id")
+        ).all()
+        sources = dict(conn.execute(text("SELECT key, origin FROM sources")).all())
+        tags = {r[0] for r in conn.execute(text("SELECT DISTINCT tag FROM article_tags"))}
+        coverage = conn.execute(
+            text(
+                "SELECT day, source, tag, articles FROM daily_coverage WHERE tag = '*' "
+                "ORDER BY day, source"
+            )
+        ).all()
+    assert [r[0] for r in rows] == ["dawn", "reuters.com", "cricket-weekly"]
+    # Tracking parameters go, the host loses www., the time is stored in UTC.
+    assert rows[0][1] == "https://dawn.com/news/1001/pakistan-afghanistan-talks-resume-in-istanbul"
+    assert str(rows[0][3]).startswith("2025-10-26 03:00:00")
+    assert [bool(r[2]) for r in rows] == [True, True, False]
+    assert sources == {
+        "dawn": "config",
+        "reuters.com": "discovered",
+        "cricket-weekly": "discovered",
+    }
+    assert {"talks", "ceasefire", "border"} <= tags
+    assert [(str(d), s, n) for d, s, _t, n in coverage] == [
+        ("2025-10-26", "dawn", 1),
+        ("2025-10-27", "reuters.com", 1),
+    ]
+
+    again = runner.invoke(main, ["--config", str(config), "ingest", str(items)])
+    assert again.exit_code == 0
+    assert "0 new articles" in again.stdout
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM articles")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM stories")).scalar_one() == 3
+
+
+def test_ingest_of_a_missing_file_is_a_usage_error(tmp_path: Path, runner) -> None:
+    config = write_config(tmp_path, base_config(tmp_path))
+    result = runner.invoke(main, ["--config", str(config), "ingest", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2
