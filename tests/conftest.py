@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,3 +51,34 @@ def sample_site() -> Iterator[Any]:
 
     with serve_sample_site(now=SITE_NOW) as server:
         yield server
+
+
+# -- databases: SQLite always; PostgreSQL too when BORDERWATCH_TEST_DATABASE_URL is set ----------
+PG_ENV = "BORDERWATCH_TEST_DATABASE_URL"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that takes ``db_url`` once per configured back end."""
+    if "db_url" in metafunc.fixturenames:
+        backends = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])
+        metafunc.parametrize("db_backend", backends)
+
+
+@pytest.fixture
+def db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database URL of an empty database: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    server = os.environ[PG_ENV]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in server else "?"
+    yield f"{server}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()

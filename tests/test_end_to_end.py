@@ -29,11 +29,11 @@ def linked_articles(server) -> set[str]:
     return links
 
 
-def test_collect_sample_site_end_to_end(tmp_path: Path, sample_site) -> None:
+def test_collect_sample_site_end_to_end(tmp_path: Path, sample_site, db_url) -> None:
     raw = base_config(tmp_path)
     raw["sources"] = demo_sources(sample_site.base_url)
     config = make_config(tmp_path, raw)
-    url = config.database_url()
+    url = db_url
     store = Store(url)
 
     report = collect(config, store, url)
@@ -72,11 +72,11 @@ def test_collect_sample_site_end_to_end(tmp_path: Path, sample_site) -> None:
     store.close()
 
 
-def test_second_collect_fetches_no_article_page(tmp_path: Path, sample_site) -> None:
+def test_second_collect_fetches_no_article_page(tmp_path: Path, sample_site, db_url) -> None:
     raw = base_config(tmp_path)
     raw["sources"] = demo_sources(sample_site.base_url)
     config = make_config(tmp_path, raw)
-    url = config.database_url()
+    url = db_url
     store = Store(url)
     first = collect(config, store, url)
     assert first.new > 0

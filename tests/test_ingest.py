@@ -42,7 +42,7 @@ def write_items(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner) -> None:
+def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner, db_url) -> None:
     raw = base_config(tmp_path)
     raw["sources"] = [
         {
@@ -64,13 +64,13 @@ def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner) -
     ]
     items = write_items(tmp_path / "items.jsonl", lines)
 
-    result = runner.invoke(main, ["--config", str(config), "ingest", str(items)])
+    result = runner.invoke(main, ["--config", str(config), "--db", db_url, "ingest", str(items)])
     assert result.exit_code == 0, result.output
     assert "line 2: not valid JSON" in result.stderr
     assert "line 4: missing required field 'url'" in result.stderr
     assert "3 items read, 2 bad lines skipped, 3 new articles, 2 relevant" in result.stdout
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'data' / 'borderwatch.sqlite'}")
+    engine = create_engine(db_url)
     with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT source, canonical_url, relevant, published_at FROM articles ORDER BY id")
@@ -99,12 +99,13 @@ def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner) -
         ("2025-10-27", "reuters.com", 1),
     ]
 
-    again = runner.invoke(main, ["--config", str(config), "ingest", str(items)])
+    again = runner.invoke(main, ["--config", str(config), "--db", db_url, "ingest", str(items)])
     assert again.exit_code == 0
     assert "0 new articles" in again.stdout
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM articles")).scalar_one() == 3
         assert conn.execute(text("SELECT count(*) FROM stories")).scalar_one() == 3
+    engine.dispose()
 
 
 def test_ingest_of_a_missing_file_is_a_usage_error(tmp_path: Path, runner) -> None:
