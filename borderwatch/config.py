@@ -131,6 +131,18 @@ class DigestSettings(_Strict):
     top_stories: int = Field(10, ge=1, le=100)
 
 
+class SpikeSettings(_Strict):
+    ratio: float = Field(1.5, ge=1)
+    sigma: float = Field(2.0, ge=0)
+    baseline_days: int = Field(14, ge=2, le=365)
+    min_count: int = Field(3, ge=1)
+
+    def rule(self):  # -> borderwatch.spikes.SpikeRule
+        from borderwatch.spikes import SpikeRule
+
+        return SpikeRule(self.ratio, self.sigma, self.baseline_days, self.min_count)
+
+
 class EmailSettings(_Strict):
     host: str | None = None
     port: int = Field(587, ge=1, le=65535)
@@ -201,6 +213,7 @@ class Config(_Strict):
     tags: dict[str, str] = {}
     schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()
+    spikes: SpikeSettings = SpikeSettings()
     email: EmailSettings = EmailSettings()
     sources: list[SourceSpec] = []
 
@@ -358,6 +371,7 @@ _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "processing": ProcessingSettings,
     "schedule": ScheduleSettings,
     "digest": DigestSettings,
+    "spikes": SpikeSettings,
     "email": EmailSettings,
     "sources": SourceSpec,
     "feeds": FeedSpec,
