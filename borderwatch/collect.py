@@ -19,6 +19,7 @@ from pathlib import Path
 from borderwatch.config import Config
 from borderwatch.ingest import process_staging
 from borderwatch.progress import Progress
+from borderwatch.retention import prune_expired_text
 from borderwatch.rules import crawl_options, feed_rows, plan_targets, processing_rules, source_rows
 from crawler.staging import StagingArea
 from pipeline.store import Store, utcnow
@@ -124,4 +125,5 @@ def collect(config: Config, store: Store, database_url: str) -> CollectReport:
     result = process_staging(staging, store, processing_rules(config), progress=progress)
     progress.finish(f"items, {result.new} new, {result.relevant} relevant")
     report.new, report.relevant = result.new, result.relevant
+    prune_expired_text(config, store)
     return report

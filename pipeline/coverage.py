@@ -27,7 +27,7 @@ def recompute_days(conn: Connection, days: Iterable[dt.date]) -> None:
 
 def rebuild(conn: Connection, since: dt.date | None = None) -> int:
     """Recompute everything (or everything from ``since`` on); returns the number of days."""
-    day_query = select(articles.c.day.distinct())
+    day_query = select(articles.c.day).distinct()
     if since is not None:
         day_query = day_query.where(articles.c.day >= since)
     days = [row[0] for row in conn.execute(day_query)]

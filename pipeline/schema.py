@@ -97,10 +97,14 @@ articles = Table(
     Column("relevant", Boolean, nullable=False, default=False),
     Column("story_id", Integer, ForeignKey("stories.id")),
     Column("content_hash", String(32)),
+    # Set when retention removed the text (config text_retention_days; migration 0002).
+    Column("text_pruned_at", DateTime),
 )
 Index("ix_articles_day_source", articles.c.day, articles.c.source)
 Index("ix_articles_story", articles.c.story_id)
 Index("ix_articles_source_title_key", articles.c.source, articles.c.title_key)
+# Reports of one outlet over a range of days (migration 0002).
+Index("ix_articles_source_day", articles.c.source, articles.c.day)
 
 article_tags = Table(
     "article_tags",
@@ -123,6 +127,7 @@ daily_coverage = Table(
     PrimaryKeyConstraint("day", "source", "tag"),
 )
 Index("ix_daily_coverage_tag_day", daily_coverage.c.tag, daily_coverage.c.day)
+Index("ix_daily_coverage_source_day", daily_coverage.c.source, daily_coverage.c.day)
 
 # Every article collected per day and source, relevant or not: the denominator of trends.
 daily_volume = Table(
@@ -133,6 +138,7 @@ daily_volume = Table(
     Column("articles", Integer, nullable=False),
     PrimaryKeyConstraint("day", "source"),
 )
+Index("ix_daily_volume_source_day", daily_volume.c.source, daily_volume.c.day)
 
 # Staged batches (or chunks of one) whose articles are committed: a restart skips them.
 ingested_batches = Table(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    LargeBinary,
     create_engine,
     event,
     func,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline import coverage
+from pipeline import coverage, migrations
 from pipeline.schema import (
     article_tags,
     articles,
@@ -48,24 +49,30 @@ def utcnow() -> dt.datetime:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the per-dialect settings the project relies on."""
+    """An engine with the per-dialect settings the project relies on.
+
+    SQLite: WAL (readers never wait for the writer), a 30 s busy timeout (a second writer waits
+    instead of failing with "database is locked") and foreign keys on. PostgreSQL: psycopg 3,
+    whatever the URL's driver prefix says (``postgresql://``, ``postgres://``).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            # WAL lets report readers run while the daemon writes; the busy timeout makes a
-            # second writer wait instead of failing with "database is locked".
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # WAL lets report readers run while the daemon writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    for prefix in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url.removeprefix(prefix)
+            break
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -73,6 +80,13 @@ class Store:
     """The borderwatch database behind one SQLAlchemy engine."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open the database at ``url``.
+
+        A new, empty database is created at the newest schema revision. An existing one must be
+        at that revision: otherwise ``SchemaVersionError`` (one line, telling the user to run
+        ``borderwatch db upgrade``). ``create=False`` skips both, for a child process whose
+        parent has opened the database already.
+        """
         self.url = url
         if url.startswith("sqlite:///"):
             from pathlib import Path
@@ -82,14 +96,19 @@ class Store:
             )
         self.engine = make_engine(url)
         if create:
-            self.create_schema()
+            try:
+                self.create_schema()
+            except Exception:
+                self.engine.dispose()
+                raise
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Create an empty database at the head revision, or check an existing one is at head."""
+        migrations.prepare(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -325,6 +344,109 @@ class Store:
         """Recompute daily_coverage and daily_volume from articles; returns the days rebuilt."""
         with self.transaction() as conn:
             return coverage.rebuild(conn, since)
+
+    # -- retention and size ---------------------------------------------------------------------
+    def prune_text(self, collected_before: dt.datetime, *, batch: int = 2000) -> int:
+        """Remove the full text of articles collected before the cut; returns how many.
+
+        Metadata, tags, stories and coverage stay. Works in short transactions so the writer
+        and readers are never held up for long.
+        """
+        pruned = 0
+        while True:
+            with self.transaction() as conn:
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        select(articles.c.id)
+                        .where(
+                            articles.c.collected_at < collected_before, articles.c.text.is_not(None)
+                        )
+                        .limit(batch)
+                    )
+                ]
+                if not ids:
+                    return pruned
+                conn.execute(
+                    update(articles)
+                    .where(articles.c.id.in_(ids))
+                    .values(text=None, text_pruned_at=utcnow())
+                )
+            pruned += len(ids)
+
+    def stats(self) -> dict[str, Any]:
+        """Row counts and sizes: {"tables": [{"table", "rows", "bytes"}], "database_bytes",
+        "text": {"articles_with_text", "text_bytes", "pruned"}}. Sizes include indexes; None
+        where the back end cannot tell."""
+        sizes = self._table_sizes()
+        with self.engine.connect() as conn:
+            tables = [
+                {
+                    "table": name,
+                    "rows": conn.execute(select(func.count()).select_from(table)).scalar_one(),
+                    "bytes": sizes.get(name),
+                }
+                for name, table in sorted(metadata.tables.items())
+            ]
+            text_length = (
+                func.octet_length(articles.c.text)
+                if self.dialect == "postgresql"
+                else func.length(articles.c.text.cast(LargeBinary))
+            )
+            with_text, text_bytes, pruned = conn.execute(
+                select(
+                    func.count(articles.c.text),
+                    func.coalesce(func.sum(text_length), 0),
+                    func.count(articles.c.text_pruned_at),
+                )
+            ).one()
+        return {
+            "backend": self.dialect,
+            "tables": tables,
+            "database_bytes": self._database_bytes(),
+            "text": {
+                "articles_with_text": with_text,
+                "text_bytes": int(text_bytes),
+                "pruned": pruned,
+            },
+        }
+
+    def _table_sizes(self) -> dict[str, int]:
+        """Bytes per table, its indexes included."""
+        names = list(metadata.tables)
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                return {
+                    name: conn.execute(
+                        text("SELECT pg_total_relation_size(CAST(:name AS regclass))"),
+                        {"name": name},
+                    ).scalar_one()
+                    for name in names
+                }
+            if self.dialect == "sqlite":
+                try:
+                    rows = conn.execute(
+                        text(
+                            "SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat AS d "
+                            "JOIN sqlite_master AS m ON m.name = d.name GROUP BY m.tbl_name"
+                        )
+                    ).all()
+                except Exception:  # an SQLite built without the dbstat table
+                    return {}
+                return {name: int(size) for name, size in rows if name in names}
+        return {}
+
+    def _database_bytes(self) -> int | None:
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                return conn.execute(
+                    text("SELECT pg_database_size(current_database())")
+                ).scalar_one()
+            if self.dialect == "sqlite":
+                pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+                page_size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+                return int(pages) * int(page_size)
+        return None
 
     # -- feed state -----------------------------------------------------------------------------
     def sync_feeds(self, rows: Sequence[dict[str, Any]]) -> None:

@@ -69,11 +69,30 @@ def setup_logging(verbose: bool) -> None:
         stream=sys.stderr,
     )
     # Libraries' own chatter stays out of the user's way unless asked for.
-    for name in ("scrapy", "apscheduler", "trafilatura", "htmldate", "charset_normalizer"):
+    for name in (
+        "scrapy",
+        "apscheduler",
+        "trafilatura",
+        "htmldate",
+        "charset_normalizer",
+        "alembic",
+    ):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The root group: a database on an old schema ends any command with one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pipeline.migrations import SchemaVersionError
+
+        try:
+            return super().invoke(ctx)
+        except SchemaVersionError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
