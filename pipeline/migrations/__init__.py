@@ -30,7 +30,6 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("version_locations", str(MIGRATIONS / "versions"))
     if connection is not None:
         config.attributes["connection"] = connection
     return config

@@ -1,0 +1,131 @@
+"""Kill processing with SIGKILL at random points: nothing staged is lost or stored twice.
+
+A batch of a few thousand items is staged and processed in small chunks by a separate process,
+which is killed with SIGKILL after a random delay, restarted, killed again, and so on (20
+times, fixed seeds); then a last run finishes. After every kill exactly the items of the chunks
+recorded as committed are stored, each once, with whole stories and coverage equal to a
+rebuild; at the end every staged item is stored exactly once and the batch is gone. The
+processes are forked from the test process, which has already imported pandas and the stages,
+so each restart costs processing and not Python's start-up.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from pathlib import Path
+
+from sqlalchemy import bindparam, select
+
+from borderwatch.collect import sync_configuration
+from borderwatch.config import Config
+from borderwatch.ingest import process_staging
+from borderwatch.rules import processing_rules
+from crawler.staging import StagingArea
+from pipeline.process import process_items
+from pipeline.schema import articles, ingested_batches
+from pipeline.store import Store
+from tests.dbcheck import assert_coverage_equals_rebuild, assert_stories_consistent
+from tests.synthetic import make_items, persistence_config
+
+KILLS = 20
+BATCH_ITEMS = 2000
+CHUNK_ITEMS = 20
+FORK = multiprocessing.get_context("fork")
+
+
+def _process(config: Config, url: str, ready) -> None:
+    """The processing process: open the store, say so, and process everything staged."""
+    store = Store(url)
+    ready.set()
+    process_staging(
+        StagingArea(config.staging_path), store, processing_rules(config), chunk_items=CHUNK_ITEMS
+    )
+    store.close()
+
+
+def _start(config: Config, url: str):
+    ready = FORK.Event()
+    child = FORK.Process(target=_process, args=(config, url, ready), daemon=True)
+    child.start()
+    assert ready.wait(60), "the processing process did not start"
+    return child
+
+
+def _committed_chunks(store: Store, batch_id: str) -> set[int]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(ingested_batches.c.chunk).where(ingested_batches.c.batch_id == batch_id)
+        )
+        return {r[0] for r in rows}
+
+
+def _stored_urls(store: Store, urls: list[str]) -> list[str]:
+    query = select(articles.c.url).where(articles.c.url.in_(bindparam("urls", expanding=True)))
+    with store.engine.connect() as conn:
+        return [r[0] for r in conn.execute(query, {"urls": urls})]
+
+
+def _stage(staging: StagingArea, seed: int) -> tuple[Path, str, list[list[str]]]:
+    """Stage a batch; returns its path, its id and the URLs of each of its chunks."""
+    items = make_items(seed, BATCH_ITEMS, f"crash{seed}")
+    with staging.writer("crash") as writer:
+        for item in items:
+            writer.write(item)
+    urls = [item["url"] for item in items]
+    chunks = [urls[i : i + CHUNK_ITEMS] for i in range(0, len(urls), CHUNK_ITEMS)]
+    return writer.final_path, staging.batch_id(writer.final_path), chunks
+
+
+def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_url: str) -> None:
+    config = persistence_config(tmp_path)
+    store = Store(db_url)
+    sync_configuration(config, store)
+    # Warm up here (the language model, the compiled queries) so forked children inherit it.
+    process_items(make_items(0, 20, "warmup"), processing_rules(config), store)
+    store.close()  # no connection of ours crosses a fork
+    staging = StagingArea(config.staging_path)
+    batches = [_stage(staging, seed=1)]
+
+    rng = random.Random(20251027)
+    kills = mid_batch = 0
+    while kills < KILLS:
+        child = _start(config, db_url)
+        child.join(rng.uniform(0.05, 0.6))
+        if not child.is_alive():
+            # A fast machine finished the batch before the kill: stage another one.
+            assert child.exitcode == 0
+            batches.append(_stage(staging, seed=len(batches) + 1))
+            continue
+        child.kill()  # SIGKILL: no cleanup, no rollback handler, nothing flushed
+        child.join(30)
+        kills += 1
+
+        path, batch_id, chunks = batches[-1]
+        store = Store(db_url)
+        committed = _committed_chunks(store, batch_id)
+        mid_batch += 0 < len(committed) < len(chunks)
+        urls = [url for chunk in chunks for url in chunk]
+        expected = sorted(url for number in committed for url in chunks[number])
+        stored = _stored_urls(store, urls)
+        assert sorted(stored) == expected, f"kill {kills}: stored items differ from the commits"
+        assert_stories_consistent(store)
+        assert_coverage_equals_rebuild(store)
+        store.close()
+        assert path.exists(), "the batch left staging before all of it was stored"
+
+    finisher = _start(config, db_url)
+    finisher.join(600)
+    assert finisher.exitcode == 0, "the restarted processing failed"
+
+    store = Store(db_url)
+    for _path, batch_id, chunks in batches:
+        urls = [url for chunk in chunks for url in chunk]
+        assert sorted(_stored_urls(store, urls)) == sorted(urls), "an item was lost or doubled"
+        assert _committed_chunks(store, batch_id) == set(range(len(chunks)))
+    assert not list(staging.batches()), "a batch was left in staging"
+    assert_stories_consistent(store)
+    assert_coverage_equals_rebuild(store)
+    store.close()
+    # The kills must land inside a batch, not only before its first commit.
+    assert mid_batch >= KILLS // 2, f"only {mid_batch} of {KILLS} kills landed mid-batch"
