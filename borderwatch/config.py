@@ -207,7 +207,7 @@ class SourceSpec(_Strict):
 class Config(_Strict):
     data_dir: str = "data"
     database: str | None = None
-    text_retention_days: int | None = Field(None, ge=1)
+    text_retention_days: int | None = Field(None, ge=1, strict=True)
     collect: CollectSettings = CollectSettings()
     processing: ProcessingSettings = ProcessingSettings()
     topic: str
