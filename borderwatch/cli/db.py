@@ -95,6 +95,27 @@ def prune(app: App) -> None:
 
 
 @db.command()
+@click.option("--to", "target_url", required=True, metavar="URL", help="The new database.")
+@pass_app
+def copy(app: App, target_url: str) -> None:
+    """Copy every row into a new, empty database at URL (e.g. SQLite to PostgreSQL)."""
+    from pipeline.store import Store
+    from pipeline.transfer import TransferError, copy_database
+
+    target = Store(target_url)
+    try:
+        copied = copy_database(app.store, target)
+    except TransferError as exc:
+        fail(str(exc))
+    finally:
+        target.close()
+    click.echo(
+        f"copied {copied['articles']:,} articles and {sum(copied.values()):,} rows in all "
+        "to the new database"
+    )
+
+
+@db.command()
 @pass_app
 def stats(app: App) -> None:
     """Print row counts and sizes of the tables."""

@@ -180,6 +180,8 @@ class _migration_connection:  # noqa: N801 - used as a context manager like a fu
             self.conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             self.conn.begin()
+            # One migrating process at a time; a second waits, then finds the work done.
+            self.conn.exec_driver_sql("SELECT pg_advisory_xact_lock(2025102601)")
         return self.conn
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
