@@ -6,12 +6,11 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from conftest import base_config, write_config
-from digest_data import DAY, seed_day
-
 from borderwatch.cli import main
 from borderwatch.digest import ledger
 from pipeline.store import Store
+from tests.conftest import base_config, write_config
+from tests.digest_data import DAY, seed_day
 
 
 def run(runner, config: Path, db_url: str, *args: str):

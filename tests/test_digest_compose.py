@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from digest_data import DAY, NOW, Seeder, seed_day
 
 from borderwatch.digest.compose import ALL, clean_text, compose_digest, safe_url
 from borderwatch.spikes import SpikeRule
 from pipeline.store import Store
+from tests.digest_data import DAY, NOW, Seeder, seed_day
 
 TAGS = ["talks", "ceasefire", "border", "trade", "refugees"]
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import base_config, make_config
-from digest_data import DAY, NOW, local, seed_day
 
 from borderwatch.digest.deliver import compose
 from borderwatch.digest.message import build_message, render_digest
 from pipeline.schema import sources
 from pipeline.store import Store
+from tests.conftest import base_config, make_config
+from tests.digest_data import DAY, NOW, local, seed_day
 
 MARKER = "document.documentElement.setAttribute('data-xss','ran')"
 HOSTILE = [

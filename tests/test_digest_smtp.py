@@ -17,9 +17,13 @@ from typing import Any
 
 import lxml.html
 import pytest
-from conftest import REPO, base_config, write_config
-from digest_data import DAY, seed_day
-from smtp_server import (
+
+from borderwatch.cli import main
+from borderwatch.digest import ledger
+from pipeline.store import Store
+from tests.conftest import REPO, base_config, write_config
+from tests.digest_data import DAY, seed_day
+from tests.smtp_server import (
     PasswordCheck,
     RecordingHandler,
     free_port,
@@ -27,10 +31,6 @@ from smtp_server import (
     server_tls_context,
     smtp_server,
 )
-
-from borderwatch.cli import main
-from borderwatch.digest import ledger
-from pipeline.store import Store
 
 ANALYST = "analyst@example.org"
 EDITOR = "editor@example.org"

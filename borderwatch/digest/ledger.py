@@ -65,8 +65,9 @@ def claim(
                 day=day, recipient=recipient, message_id=message_id, status=SENDING, created_at=now
             )
             .on_conflict_do_nothing(index_elements=["day", "recipient"])
-        )
-        if inserted.rowcount == 1:
+            .returning(digests.c.message_id)
+        ).first()
+        if inserted is not None:
             return Claim(True, message_id, "new")
     with store.transaction() as conn:
         row = conn.execute(
