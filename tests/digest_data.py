@@ -65,6 +65,7 @@ class Seeder:
         relevant: bool = True,
         url: str | None = None,
         collected: dt.datetime | None = None,
+        summary: str | None = None,
     ) -> int:
         self.count += 1
         url = url if url is not None else f"https://{source}.example/news/{self.count}"
@@ -90,6 +91,7 @@ class Seeder:
                     "canonical_url": f"{url}#{self.count}",
                     "source": source,
                     "title": title,
+                    "summary": summary,
                     "published_at": at,
                     "collected_at": collected or when,
                     "day": when.date(),
@@ -135,6 +137,7 @@ def seed_day(store: Store) -> Seeder:
         local(DAY, 9, 15),
         "mechanism",
         ("talks", "ceasefire"),
+        summary="Delegations agreed on a joint mechanism to verify the truce, mediators said.",
     )
     for source, hour in (("dawn", 10), ("geo", 11), ("aljazeera", 13)):
         seed.article(

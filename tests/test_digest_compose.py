@@ -36,7 +36,8 @@ def test_stories_are_ranked_by_outlets_with_lead_time_and_who_else_carried_them(
     assert lead.url == "https://tolonews.example/news/17"
     assert lead.published.strftime("%H:%M %Z") == "09:15 PKT"
     assert lead.also_reported_by == ["Dawn", "Geo News", "Al Jazeera English"]
-    assert lead.tags == ["ceasefire", "talks"]
+    assert lead.tags == ["talks", "ceasefire"]  # in the configured order
+    assert lead.summary.startswith("Delegations agreed on a joint mechanism")
     # Two outlets next; its first copy (01:30 in Karachi, still the 26th in UTC) counts today.
     assert content.stories[1].outlets == ["BBC Urdu", "Khaama Press"]
     # The Torkham story began three days before: listed, marked developing, not counted new.

@@ -55,7 +55,10 @@ def hostile_store(db_url: str):
             },
         )
     for n, (title, url) in enumerate(HOSTILE):
-        seed.article("evil", title, local(DAY, 6, n), f"evil-{n}", ("talks",), url=url)
+        summary = f"<iframe src='javascript:{MARKER}'></iframe> teaser {n} \u202eevil"
+        seed.article(
+            "evil", title, local(DAY, 6, n), f"evil-{n}", ("talks",), url=url, summary=summary
+        )
     yield store
     store.close()
 
@@ -106,6 +109,7 @@ def test_the_mail_is_text_then_html_with_the_chart_related_by_content_id(
     assert "1. Kabul and Islamabad agree ceasefire monitoring mechanism in Istanbul" in text
     assert "Also reported by 3 outlets: Dawn, Geo News, Al Jazeera English" in text
     assert "developing since 24 Oct" in text
+    assert "   Delegations agreed on a joint mechanism to verify the truce" in text
     assert "TOLOnews (failing)" in text and "Khaama Press (silent)" in text
     assert re.search(r"border\s+6\s+7\s+1\s+1\.1\s+1\.1\s+SPIKE", text)
     # Same facts in the HTML.
@@ -135,6 +139,7 @@ def test_nothing_from_a_feed_becomes_markup_script_or_a_bad_link(
     assert f"<script>{MARKER}</script>Ceasefire talks resume" in visible
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#60;b&#62;Entity headline" in visible
     assert "Pakistan says txt.exe talks continue" in visible
+    assert f"<iframe src='javascript:{MARKER}'></iframe> teaser 0 evil" in visible
     # Unsafe links are dropped: those headlines are not links.
     for title in ("Delegation lands in Doha", "Entity headline", "Pakistan says txt.exe"):
         assert not doc.xpath(f"//a[contains(., '{title}')]"), title

@@ -68,6 +68,7 @@ class StoryEntry:
     url: str | None
     outlet: str
     published: dt.datetime | None  # local time
+    summary: str
     outlets: list[str]
     articles: int
     tags: list[str]
@@ -180,7 +181,7 @@ def compose_digest(
     content.overall = _trend(ALL, known, stories_per_day, spikes)
     content.tags = [_trend(t, known, stories_per_day, spikes) for t in tag_names]
 
-    entries = _story_entries(frame, tags, day)
+    entries = _story_entries(frame, tags, day, tag_names)
     content.total_stories = len(entries)
     content.new_stories = sum(1 for e in entries if e.new)
     content.stories = entries[:top]
@@ -207,6 +208,7 @@ def _story_articles(
             articles.c.id,
             articles.c.story_id,
             articles.c.title,
+            articles.c.summary,
             articles.c.url,
             articles.c.relevant,
             when.label("at"),
@@ -288,8 +290,11 @@ def _trend(
     )
 
 
-def _story_entries(frame: pd.DataFrame, tags: pd.DataFrame, day: dt.date) -> list[StoryEntry]:
+def _story_entries(
+    frame: pd.DataFrame, tags: pd.DataFrame, day: dt.date, tag_names: list[str]
+) -> list[StoryEntry]:
     """Stories with an article on ``day``, most outlets first; lead = the day's first article."""
+    order = {name: i for i, name in enumerate(tag_names)}
     today = frame[frame["local_day"] == day]
     if today.empty:
         return []
@@ -315,12 +320,24 @@ def _story_entries(frame: pd.DataFrame, tags: pd.DataFrame, day: dt.date) -> lis
                 url=safe_url(lead["url"]),
                 outlet=clean_text(lead["outlet"], 120),
                 published=lead["at"].to_pydatetime(),
+                summary=_summary(lead["summary"], lead["title"]),
                 outlets=outlets,
                 articles=len(group),
-                tags=sorted(tags_by_story.get(story_id, set())),
+                # In the configured order, which is the order of the tag table.
+                tags=sorted(
+                    tags_by_story.get(story_id, set()), key=lambda t: (order.get(t, 99), t)
+                ),
                 first_day=began,
                 new=began == day and not started_before[story_id],
             )
         )
     entries.sort(key=lambda e: (-len(e.outlets), -e.articles, e.published))
     return entries
+
+
+def _summary(summary: object, title: object) -> str:
+    """The feed's teaser, shortened to a line or two; empty when it only repeats the title."""
+    text = clean_text(summary, 240)
+    if not text or text.rstrip(".… ").lower() == clean_text(title).rstrip(".… ").lower():
+        return ""
+    return text
