@@ -306,3 +306,20 @@ def test_two_processes_cannot_both_claim_a_recipient(db_url: str) -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_the_daily_job_run_twice_mails_once(tmp_path, seeded) -> None:
+    from borderwatch.jobs import digest_job
+
+    handler = RecordingHandler()
+    with smtp_server(handler) as server:
+        config = smtp_config(tmp_path, server.port)
+        # A restarted daemon, or a coalesced misfire, runs the same day's job again.
+        digest_job(str(config), seeded, DAY.isoformat())
+        digest_job(str(config), seeded, DAY.isoformat())
+    assert len(handler.received) == 1
+    store = Store(seeded)
+    runs = store.read_sql("SELECT status FROM runs WHERE job = 'digest'")
+    store.close()
+    assert runs["status"].tolist() == ["ok", "ok"]
+    assert row_status(seeded, ANALYST) == "sent"
