@@ -171,6 +171,8 @@ def seed_day(store: Store) -> Seeder:
         seed.article(
             "dawn", f"Border closure analysis {n}", local(DAY, 21, n), f"closure-{n}", ("border",)
         )
+    # A copy that missed the topic query, today, of a relevant story from five days before.
+    seed.article("geo", "Border routine follow-up", local(DAY, 14), "hist-5", relevant=False)
     # Not relevant: never in the digest.
     seed.article(
         "dawn", "Cricket: Pakistan beat Afghanistan", local(DAY, 12), "cricket", relevant=False

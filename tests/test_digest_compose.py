@@ -49,6 +49,7 @@ def test_stories_are_ranked_by_outlets_with_lead_time_and_who_else_carried_them(
     # Not relevant, or after midnight: not in this day's digest.
     assert "Cricket: Pakistan beat Afghanistan" not in titles
     assert "Next day story" not in titles
+    assert "Border routine follow-up" not in titles
     assert (content.total_stories, content.new_stories, len(content.stories)) == (10, 9, 10)
     assert content.total_articles == 14
     assert content.outlets == 6

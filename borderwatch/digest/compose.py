@@ -308,6 +308,8 @@ def _story_entries(
     tags_by_story = tags[tags["local_day"] == day].groupby("story_id")["tag"].agg(set).to_dict()
     entries = []
     for story_id, group in today.groupby("story_id", sort=False):
+        if not group["relevant"].any():
+            continue  # only a copy that missed the topic query came today: not news of the day
         # A relevant copy leads when there is one: it is the one the reader asked for.
         ordered = pd.concat([group[group["relevant"]], group[~group["relevant"]]])
         lead = ordered.iloc[0]
