@@ -1,9 +1,16 @@
 """Which sources need attention in the digest: failing fetches and outlets gone silent.
 
 Reads ``feed_state`` directly. ``borderwatch.health.source_health`` (the daemon's health report)
-answers the same question for the status command; once it is on main, ``source_problems`` can
-call it and keep only the rows the digest shows. The digest depends only on the columns of the
-frame returned here: ``source``, ``name``, ``status`` (``failing`` or ``silent``) and ``detail``.
+answers the same question with a per-source rhythm; once both are on one branch,
+``source_problems`` can become::
+
+    health = source_health(store, now, failure_threshold=failing_after,
+                           silence_min=silent_after)
+    health = health[health["status"].isin(["failing", "silent"])]
+    return health.rename(columns={"reason": "detail"})[PROBLEM_COLUMNS]
+
+The digest depends only on the columns of the frame returned here: ``source``, ``name``,
+``status`` (``failing`` or ``silent``) and ``detail`` (one line for a reader).
 """
 
 from __future__ import annotations
