@@ -252,3 +252,19 @@ def test_the_migrations_are_in_the_package() -> None:
     assert {"pipeline.migrations", "pipeline.migrations.versions"} <= set(packages)
     patterns = settings["setuptools"]["package-data"]["*"]
     assert any(fnmatch.fnmatch("script.py.mako", pattern) for pattern in patterns)
+
+
+def test_a_failed_migration_leaves_the_database_as_it_was(db_url: str) -> None:
+    store = Store(db_url)
+    engine = store.engine
+    with pytest.raises(RuntimeError), migrations.migration_connection(engine) as conn:
+        conn.execute(text("CREATE TABLE half_done (a INTEGER)"))
+        conn.execute(text("INSERT INTO half_done VALUES (1)"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        raise RuntimeError("a migration step failed")
+    assert _schema_differences(engine) == []
+    assert migrations.current_revision(engine) == migrations.head_revision()
+    if store.dialect == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    store.close()

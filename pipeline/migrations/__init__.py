@@ -125,7 +125,7 @@ def _create_at_head(engine: Engine) -> None:
 
     from pipeline.schema import metadata
 
-    with _migration_connection(engine) as conn:
+    with migration_connection(engine) as conn:
         # Another process may have created it between our check and here.
         if not _has_tables(conn):
             metadata.create_all(conn)
@@ -141,7 +141,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
-    with _migration_connection(engine) as conn:
+    with migration_connection(engine) as conn:
         before = MigrationContext.configure(conn).get_current_revision()
         config = alembic_config(conn)
         if before is None and _has_tables(conn):
@@ -154,11 +154,11 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
-    with _migration_connection(engine) as conn:
+    with migration_connection(engine) as conn:
         command.downgrade(alembic_config(conn), revision)
 
 
-class _migration_connection:  # noqa: N801 - used as a context manager like a function
+class migration_connection:  # noqa: N801 - named like the function it stands for
     """One connection and one transaction for a whole migration, on either back end.
 
     SQLite: Python's driver does not open a transaction for DDL, so we issue BEGIN IMMEDIATE
