@@ -8,6 +8,7 @@ an existing one must already be at head, otherwise ``SchemaVersionError`` says w
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ def alembic_config(connection: Connection | None = None) -> AlembicConfig:
     return config
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
     """The newest revision the installed code knows."""
     from alembic.script import ScriptDirectory
@@ -45,10 +47,12 @@ def head_revision() -> str:
     return heads[0]
 
 
-def known_revisions() -> set[str]:
+@lru_cache(maxsize=1)
+def known_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
 
-    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(s.revision for s in scripts.walk_revisions())
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -93,9 +97,9 @@ def prepare(engine: Engine, *, create: bool = True) -> None:
     head = head_revision()
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            return
         has_tables = _has_tables(conn)
-    if current == head:
-        return
     if current is None and not has_tables:
         if create:
             _create_at_head(engine)
