@@ -20,7 +20,7 @@ from borderwatch.ingest import process_staging
 from borderwatch.rules import processing_rules
 from crawler.staging import StagingArea
 from pipeline.process import process_items
-from pipeline.store import Store
+from pipeline.store import Store, make_engine
 from tests.synthetic import make_items, persistence_config
 
 FORK = multiprocessing.get_context("fork")
@@ -108,3 +108,19 @@ def test_report_queries_run_while_the_writer_stores(tmp_path: Path, db_url: str)
     store = Store(db_url)
     assert store.count("articles") == 620
     store.close()
+
+
+def test_connection_settings_for_readers_and_writers(db_url: str) -> None:
+    """WAL and a busy timeout on SQLite, enforced foreign keys; psycopg 3 on PostgreSQL."""
+    store = Store(db_url)
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == 30000
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+        else:
+            assert store.engine.dialect.driver == "psycopg"
+    store.close()
+    # Plain postgresql:// and postgres:// URLs get psycopg 3 as well.
+    assert make_engine("postgresql://u@127.0.0.1/x").dialect.driver == "psycopg"
+    assert make_engine("postgres://u@127.0.0.1/x").dialect.driver == "psycopg"
