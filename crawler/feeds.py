@@ -20,6 +20,7 @@ import hashlib
 import html
 import io
 import re
+import xml.sax
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -555,7 +556,10 @@ def _parse(
     if failures:
         error = _one_line(f"malformed document, repaired before parsing: {failures[0]!r}")
     elif parsed.get("bozo"):
-        error = _describe(parsed.get("bozo_exception"))
+        bozo = parsed.get("bozo_exception")
+        error = _describe(bozo)
+        if isinstance(bozo, xml.sax.SAXParseException):
+            error = "malformed XML, read up to the damage: " + error
     if error is None and encoding_warning:
         error = encoding_warning
     if not is_feed:
