@@ -38,6 +38,17 @@ class RefusedAddress(DNSLookupError):
     """A host resolved to an address the crawler may not contact."""
 
 
+# Twisted reports any failed lookup as "no results for hostname lookup"; the resolver notes why
+# it refused a host here so the error recorded for the target can say so. A crawl is one
+# process, so this is that crawl's record.
+_refused_hosts: dict[str, str] = {}
+
+
+def refused_host(host: str | None) -> str | None:
+    """The reason the resolver refused ``host`` in this process, if it did."""
+    return _refused_hosts.get(host or "")
+
+
 def parse_networks(values: Iterable[str]) -> list[Network]:
     """``127.0.0.1`` or ``10.1.0.0/16`` strings as networks (a bare address is a /32 or /128)."""
     return [ipaddress.ip_network(str(v).strip(), strict=False) for v in values]
@@ -120,5 +131,6 @@ class SafeResolver(CachingThreadedResolver):
         reason = refusal(address, self.allow_private, self.allowed)
         if reason:
             shown = reason if address == name else reason.replace(address, f"{name} ({address})")
+            _refused_hosts[name] = shown
             raise RefusedAddress(shown)
         return address

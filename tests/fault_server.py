@@ -296,4 +296,73 @@ def serve_faults(**kwargs: Any) -> Iterator[FaultServer]:
         server.stop()
 
 
-__all__ = ["HEALTHY_FEED", "FaultServer", "article_html", "rss", "serve_faults"]
+class _PagesHandler(BaseHTTPRequestHandler):
+    server: _PagesHTTPServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        with self.server.lock:
+            self.server.requests.append(self.path)
+            self.server.agents.add(self.headers.get("User-Agent", ""))
+        found = self.server.pages.get(self.path)
+        if found is None:
+            body, content_type = b"not found", "text/plain"
+            status = 404
+        else:
+            content_type, body = found
+            status = 200
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if status == 200 and self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class _PagesHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, pages: dict[str, tuple[str, str | bytes]]) -> None:
+        super().__init__(("127.0.0.1", 0), _PagesHandler)
+        self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
+        self.lock = threading.Lock()
+        self.requests: list[str] = []
+        self.agents: set[str] = set()
+        self.pages = {
+            path: (
+                content_type,
+                body if isinstance(body, bytes) else body.replace("{BASE}", self.base_url).encode(),
+            )
+            for path, (content_type, body) in pages.items()
+        }
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_pages(pages: dict[str, tuple[str, str | bytes]]) -> Iterator[_PagesHTTPServer]:
+    """Serve ``{path: (content type, body)}`` on 127.0.0.1 (``{BASE}`` in str bodies becomes
+    the server's base URL), with ETags and conditional GET; ``requests`` logs every path."""
+    server = _PagesHTTPServer(pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -33,6 +33,7 @@ from crawler.backoff import (
 from crawler.extract import extract_article
 from crawler.feeds import parse_feed
 from crawler.items import TEXT_BLOCKED, TEXT_ERROR, TEXT_NOT_FETCHED, TEXT_OK, make_item
+from crawler.safety import refused_host
 from crawler.sitemaps import parse_sitemap
 from crawler.state import CrawlState
 
@@ -243,7 +244,8 @@ class SourcesSpider(scrapy.Spider):
         target = request.meta["target"]
         if request.meta.get("child"):
             return
-        self._record_failure(target, datetime.now(UTC), failure_message(failure), None)
+        message = refused_host(urlsplit(request.url).hostname) or failure_message(failure)
+        self._record_failure(target, datetime.now(UTC), message, None)
 
     # -- articles -------------------------------------------------------------------------------
     def _article(self, target: dict[str, Any], item: dict[str, Any]) -> Iterator[Any]:
