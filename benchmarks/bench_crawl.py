@@ -202,8 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "staged": report["staged"],
                 }
             store.close()
-            print(f"  run {run + 1}: baseline {base_rates[-1]:.0f} pages/s, "
-                  f"crawl {crawl_rates[-1]:.0f} pages/s, store {store_rates[-1]:.0f} items/s")  # fmt: skip
+            print(
+                f"  run {run + 1}: baseline {base_rates[-1]:.0f} pages/s, crawl "
+                f"{crawl_rates[-1]:.0f} pages/s, store {store_rates[-1]:.0f} items/s"
+            )
 
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     base, crawl = statistics.median(base_rates), statistics.median(crawl_rates)

@@ -20,6 +20,7 @@ feed server, or a test that allows 127.0.0.1 and proves that 127.0.0.2 is refuse
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -89,17 +90,41 @@ def _policy(settings: Any) -> tuple[bool, list[Network]]:
 
 
 class SafetyMiddleware:
-    """Refuse non-http(s) URLs and literal addresses in refused ranges, on every hop."""
+    """Refuse non-http(s) URLs and literal addresses in refused ranges, on every hop; keep
+    every request within the crawl's time limit.
 
-    def __init__(self, allow_private: bool, allowed: list[Network]) -> None:
+    Scrapy's CLOSESPIDER_TIMEOUT stops scheduling new requests but waits for the ones in
+    flight, each of which may take DOWNLOAD_TIMEOUT; so each request's timeout is cut to the
+    time the crawl has left."""
+
+    def __init__(
+        self,
+        allow_private: bool,
+        allowed: list[Network],
+        request_timeout: float = 0,
+        crawl_time_limit: float = 0,
+    ) -> None:
         self.allow_private = allow_private
         self.allowed = allowed
+        self.request_timeout = request_timeout
+        self.deadline = time.monotonic() + crawl_time_limit if crawl_time_limit else None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SafetyMiddleware:
-        return cls(*_policy(crawler.settings))
+        settings = crawler.settings
+        return cls(
+            *_policy(settings),
+            request_timeout=settings.getfloat("DOWNLOAD_TIMEOUT"),
+            crawl_time_limit=settings.getfloat("CLOSESPIDER_TIMEOUT"),
+        )
 
     def process_request(self, request: Any, spider: Any = None) -> None:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise IgnoreRequest("the crawl reached its time limit")
+            timeout = request.meta.get("download_timeout") or self.request_timeout or left
+            request.meta["download_timeout"] = max(0.5, min(timeout, left))
         parts = urlparse_cached(request)
         if parts.scheme not in ALLOWED_SCHEMES:
             raise IgnoreRequest(f"refused: scheme {parts.scheme!r} is not http or https")

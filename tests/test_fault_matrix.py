@@ -9,6 +9,7 @@ the faulty target's error is in its feed_state row.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -198,3 +199,14 @@ def test_empty_feed(tmp_path: Path, faults: FaultServer) -> None:
     assert row["last_status"] == "warning"
     assert row["last_error"] == "the feed has no entries"
     assert row["consecutive_failures"] == 0
+
+
+def test_crawl_time_limit_stops_a_slow_server(tmp_path: Path, faults: FaultServer) -> None:
+    """The per-crawl limit ends the crawl even while a request (30 s timeout) is dripping."""
+    started = time.monotonic()
+    report, row, stored, _store = run_with_fault(
+        tmp_path, faults, "/fault/drip", request_timeout=30, crawl_time_limit=4
+    )
+    assert time.monotonic() - started < 25
+    assert set(faults.healthy_articles()) <= stored
+    assert_failed(row, r"took longer than [0-4]\.\d+ seconds")

@@ -71,6 +71,9 @@ class SourcesSpider(scrapy.Spider):
         self.stats_fetched = 0
         self.stats_parsed = 0
         self.stats_articles = 0
+        # Targets whose outcome has been recorded; the rest are recorded when the spider
+        # closes early (the crawl's time limit), so that no target is silently skipped.
+        self.answered: set[tuple[str, str]] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for target in self.plan:
@@ -302,6 +305,16 @@ class SourcesSpider(scrapy.Spider):
         item["text_status"] = TEXT_BLOCKED if blocked else TEXT_ERROR
         yield make_item(**item)
 
+    def closed(self, reason: str) -> None:
+        if reason == "finished":
+            return
+        now = datetime.now(UTC)
+        for target in self.plan:
+            if (target["source"], target["url"]) not in self.answered:
+                self._record_failure(
+                    target, now, f"no answer before the crawl stopped ({reason})", None
+                )
+
     # -- state ----------------------------------------------------------------------------------
     def _record_success(
         self,
@@ -344,6 +357,7 @@ class SourcesSpider(scrapy.Spider):
             outcome["last_new_item_at"] = _naive(now)
         if newest:
             outcome["newest_item_at"] = newest
+        self.answered.add((target["source"], target["url"]))
         self.state.record_fetch(target["source"], target["url"], outcome)
 
     def _record_failure(
@@ -377,6 +391,7 @@ class SourcesSpider(scrapy.Spider):
         if response is not None:
             outcome["http_status"] = response.status
             outcome["final_url"] = response.url
+        self.answered.add((target["source"], target["url"]))
         self.state.record_fetch(target["source"], target["url"], outcome)
 
     def _intervals(self, target: dict[str, Any]) -> Intervals:
