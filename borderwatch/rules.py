@@ -78,6 +78,7 @@ def plan_targets(config: Config, due: list[dict[str, Any]]) -> list[dict[str, An
                 "last_modified": row.get("last_modified"),
                 "body_hash": row.get("body_hash"),
                 "consecutive_failures": row.get("consecutive_failures") or 0,
+                "interval_seconds": row.get("interval_seconds"),
             }
         )
     return plan

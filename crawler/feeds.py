@@ -482,6 +482,12 @@ def _rebuild_xml(utf8: bytes) -> bytes | None:
     return etree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+# feedparser asks xml.sax for the "drv_libxml2" driver before expat on every call; that module
+# does not exist, and a failed import is not cached, so each call searched sys.path again (a
+# fifth of parse_feed's time on small documents). Expat is what it ends up with anyway.
+feedparser.api.PREFERRED_XML_PARSERS = []
+
+
 def _feedparser_parse(utf8: bytes, feed_headers: dict[str, str]) -> Any:
     # A stream, never bytes or str: feedparser would try those as a URL or a file path.
     return feedparser.parse(

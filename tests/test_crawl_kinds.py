@@ -106,7 +106,17 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         with store.engine.connect() as conn:
             rows = {r.url: dict(r._mapping) for r in conn.execute(select(articles))}
             states = {r.url: dict(r._mapping) for r in conn.execute(select(feed_state))}
+        # A second run of the unchanged site, every target due again.
+        with store.engine.begin() as conn:
+            conn.execute(feed_state.update().values(next_fetch_at=None))
+        before = len(server.requests)
+        second = collect(config, store, url)
+        with store.engine.connect() as conn:
+            second_states = {r.url: dict(r._mapping) for r in conn.execute(select(feed_state))}
         yield {
+            "second": second,
+            "second_requests": list(server.requests[before:]),
+            "second_states": second_states,
             "report": report,
             "articles": rows,
             "states": states,
@@ -172,3 +182,16 @@ def test_listing_pages_paginate_to_max_pages(collected: dict[str, Any]) -> None:
     assert "/section/?page=3" not in collected["requests"]
     assert all(collected["articles"][u]["title"].startswith("Listed story") for u in listed)
     assert "/about.html" not in collected["requests"]
+
+
+def test_second_run_fetches_no_article_and_parses_nothing(collected: dict[str, Any]) -> None:
+    second = collected["second"]
+    assert second.new == 0 and second.articles == 0
+    assert second.parsed == 0  # every target, listing pages included, answered 304
+    assert not [p for p in collected["second_requests"] if p.startswith(("/a/", "/section/2"))]
+    rss20 = collected["second_states"][f"{collected['base']}/rss20.xml"]
+    assert rss20["last_status"] == "not_modified"
+    # The interval learnt from the feed's ttl still holds on a 304.
+    assert rss20["interval_seconds"] == 90 * 60
+    waited = rss20["next_fetch_at"] - rss20["last_fetch_at"]
+    assert abs(waited.total_seconds() - 90 * 60) < 5

@@ -103,7 +103,9 @@ class SourcesSpider(scrapy.Spider):
         self.stats_fetched += 1
         if response.status == 304:
             if top_level:
-                self._record_success(target, now, status="not_modified", ttl=None)
+                # The feed's rhythm learnt from its last full body still holds.
+                ttl = max_age(response) or target.get("interval_seconds")
+                self._record_success(target, now, status="not_modified", ttl=ttl)
             return
         if response.status >= 400:
             if top_level:
@@ -123,7 +125,11 @@ class SourcesSpider(scrapy.Spider):
         if top_level and not self.check_only and body_hash == target.get("body_hash"):
             # Some servers send fresh validators for an unchanged body: no need to parse it.
             self._record_success(
-                target, now, status="unchanged", ttl=max_age(response), response=response
+                target,
+                now,
+                status="unchanged",
+                ttl=max_age(response) or target.get("interval_seconds"),
+                response=response,
             )
             return
 
@@ -340,8 +346,8 @@ class SourcesSpider(scrapy.Spider):
             "next_fetch_at": _naive(after_success(now, intervals, ttl)),
             "flagged": None,
         }
-        if ttl:
-            outcome["interval_seconds"] = polling_interval(intervals, ttl)
+        # The feed's own rhythm (ttl, sy:updatePeriod, max-age), or None when it states none.
+        outcome["interval_seconds"] = polling_interval(intervals, ttl) if ttl else None
         if response is not None:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
