@@ -411,6 +411,13 @@ class SourcesSpider(scrapy.Spider):
 _WRAPPED_FAILURE = re.compile(r"<twisted\.python\.failure\.Failure (?:[\w.]+\.)?(\w+): ([^>]*)>")
 
 
+_FAILURE_HINTS = {
+    "ResponseDataLossError": "the server closed the connection before the end of the body",
+    "ResponseNeverReceived": "the server closed the connection without answering",
+    "ConnectionRefusedError": "nothing listens at that address",
+}
+
+
 def failure_message(failure: Failure) -> str:
     """One readable line for a failed download (Twisted wraps connection errors in lists of
     Failure objects whose repr is noise)."""
@@ -418,7 +425,9 @@ def failure_message(failure: Failure) -> str:
     inner = _WRAPPED_FAILURE.findall(message)
     if inner:
         return "; ".join(f"{name}: {text.strip()}" for name, text in inner)
-    return f"{failure.type.__name__}: {message}" if message else failure.type.__name__
+    name = failure.type.__name__
+    message = message or _FAILURE_HINTS.get(name, "")
+    return f"{name}: {message}" if message else name
 
 
 def max_age(response: Response) -> int | None:
