@@ -37,6 +37,8 @@ class CollectReport:
     staged: int = 0
     new: int = 0
     relevant: int = 0
+    parsed: int = 0
+    articles: int = 0
     timed_out: bool = False
     crawl_failed: bool = False
 
@@ -52,14 +54,30 @@ def crawl_in_child(
 ) -> tuple[dict, bool, bool]:
     """Run the crawl in a child process; returns (report, timed_out, failed)."""
     staging = StagingArea(config.staging_path)
-    work = Path(tempfile.mkdtemp(prefix="crawl-", dir=config.data_path))
-    plan_path, report_path = work / "plan.json", work / "report.json"
     job = {
         "database": database_url,
         "staging": str(staging.root),
         "options": crawl_options(config),
         "plan": plan,
     }
+    return run_child(job, time_limit, config.data_path)
+
+
+def check_in_child(config: Config, plan: list[dict], time_limit: int) -> tuple[dict, bool, bool]:
+    """Fetch each target of ``plan`` once in a child process, writing nothing anywhere.
+
+    The report's ``outcomes`` list holds one dict per target that answered (source, url and
+    what ``record_fetch`` was told)."""
+    job = {"check": True, "options": crawl_options(config), "plan": plan}
+    return run_child(job, time_limit, None)
+
+
+def run_child(job: dict, time_limit: int, workdir: Path | None) -> tuple[dict, bool, bool]:
+    """Run ``python -m borderwatch.crawl_child`` on ``job`` with a hard time limit."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="crawl-", dir=workdir))
+    plan_path, report_path = work / "plan.json", work / "report.json"
     plan_path.write_text(json.dumps(job, default=str), encoding="utf-8")
     command = [
         sys.executable,
@@ -120,6 +138,8 @@ def collect(config: Config, store: Store, database_url: str) -> CollectReport:
         )
         report.fetched = int(crawl.get("fetched") or 0)
         report.staged = int(crawl.get("staged") or 0)
+        report.parsed = int(crawl.get("parsed") or 0)
+        report.articles = int(crawl.get("articles") or 0)
     staging = StagingArea(config.staging_path)
     progress = Progress("process", total=staging.pending_items() or None)
     result = process_staging(staging, store, processing_rules(config), progress=progress)

@@ -6,6 +6,7 @@ the key and what was expected, so the command line can print one line and exit w
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import time
@@ -76,7 +77,20 @@ class CollectSettings(_Strict):
     max_redirects: int = Field(5, ge=0, le=20)
     crawl_time_limit: Duration = parse_duration("20m")
     allow_private_addresses: bool = False
+    allowed_networks: list[str] = []
     obey_robots_txt: bool = True
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(str(entry).strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"expected an IP address or network such as 10.0.0.0/8, got {entry!r}"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _bounds(self) -> CollectSettings:
