@@ -149,7 +149,8 @@ def _judge(
         if since_new > limit:
             row["status"] = "silent"
             row["reason"] = (
-                f"no new article for {_human(since_new)} (usually every {_human(gap)} or less)"
+                f"no new article for {human_duration(since_new)} "
+                f"(usually every {human_duration(gap)} or less)"
             )
         else:
             row["status"], row["reason"] = "ok", ""
@@ -167,7 +168,7 @@ def _latest(*columns: pd.Series) -> pd.Timestamp:
     return values.max() if len(values) else pd.NaT
 
 
-def _human(delta: pd.Timedelta) -> str:
+def human_duration(delta: pd.Timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds >= 2 * 86400:
         return f"{seconds // 86400}d"

@@ -111,9 +111,11 @@ def _time(value: Any) -> str:
 def _delta(value: Any) -> str:
     import pandas as pd
 
+    from borderwatch.health import human_duration
+
     if value is None or value is pd.NaT:
         return "-"
-    return str(pd.Timedelta(value).floor("s"))
+    return human_duration(pd.Timedelta(value))
 
 
 def _int(value: Any) -> str:
