@@ -15,6 +15,7 @@ applies them. Job functions are referenced by module path and take plain data.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -27,9 +28,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import BaseScheduler, SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from borderwatch import jobs
@@ -42,6 +44,8 @@ log = logging.getLogger("borderwatch")
 COLLECT_JOB_ID = "collect"
 DIGEST_JOB_ID = "digest"
 HEALTH_JOB_ID = "health"
+# How often a digest that is due but not done (its delivery failed) is tried again.
+DIGEST_RETRY_SECONDS = 3600
 
 
 class DaemonRefused(Exception):
@@ -97,12 +101,17 @@ def desired_jobs(config: Config, database_url: str) -> dict[str, JobSpec]:
             args,
             run_at_start=True,
         ),
-        # Also run at start: the job sends a digest missed while the daemon was down (within
-        # schedule.digest_grace) and does nothing when none is due.
+        # Also run at start, and hourly: the job sends a digest missed while the daemon was down
+        # or whose delivery failed (within schedule.digest_grace), and does nothing otherwise.
         JobSpec(
             DIGEST_JOB_ID,
             "borderwatch.jobs:scheduled_digest",
-            DailyDigestTrigger(schedule.digest_clock, schedule.zone),
+            OrTrigger(
+                [
+                    DailyDigestTrigger(schedule.digest_clock, schedule.zone),
+                    IntervalTrigger(seconds=DIGEST_RETRY_SECONDS, timezone=dt.UTC),
+                ]
+            ),
             args,
             run_at_start=True,
         ),
@@ -228,6 +237,9 @@ class Daemon:
 
     def _started(self, _event: Any) -> None:
         # Runs inside scheduler.start(), with the job store open and job processing paused.
+        if self._stopping.is_set():  # a stop signal arrived while starting
+            self.scheduler.shutdown(wait=False)
+            return
         changes = reconcile(self.scheduler, desired_jobs(self.config, self.database_url))
         log.info("jobs: %s", _describe(changes))
         self.scheduler.resume()
@@ -239,7 +251,9 @@ class Daemon:
         self._stopping.set()
         log.info("stopping: ending the running crawl, if any")
         jobs.request_stop()
-        self.scheduler.shutdown(wait=False)
+        # Not started yet? Then the start-up listener sees _stopping and shuts it down.
+        with contextlib.suppress(SchedulerNotRunningError):
+            self.scheduler.shutdown(wait=False)
 
     def reload(self) -> bool:
         """Re-read config.yaml and reconcile the jobs; keep the running config if it is bad."""

@@ -231,3 +231,35 @@ def test_reconcile_starts_paused_adds_updates_and_removes(tmp_path: Path) -> Non
         assert {j.id: j.next_run_time for j in sched.get_jobs()} == before
     finally:
         sched.shutdown(wait=False)
+
+
+def test_digest_trigger_fires_at_the_digest_time_and_hourly(tmp_path: Path) -> None:
+    raw = base_config(tmp_path)
+    raw["schedule"].update({"timezone": "Asia/Karachi", "digest_time": "07:10"})
+    trigger = daemon.desired_jobs(make_config(tmp_path, raw), "sqlite:///x")["digest"].trigger
+    moment, fires = at(2025, 10, 27, 0, 0), []
+    for _ in range(5):
+        moment = trigger.get_next_fire_time(moment, moment)
+        fires.append(moment.astimezone(UTC))
+    assert at(2025, 10, 27, 2, 10) in fires  # 07:10 in Karachi
+    assert all(
+        later - earlier <= dt.timedelta(hours=1)
+        for earlier, later in zip(fires, fires[1:], strict=False)
+    )
+
+
+def test_failed_delivery_is_tried_again(tmp_path: Path, db_url: str) -> None:
+    config = _digest_config(tmp_path, timezone="UTC", digest_time="07:00")
+    # The outbox cannot be created while a file is in its place: delivery fails.
+    config.data_path.mkdir(parents=True)
+    config.outbox_path.write_text("in the way", encoding="utf-8")
+    assert jobs.send_due_digests(config, db_url, now=at(2026, 5, 4, 7, 0)) == 1
+    config.outbox_path.unlink()
+    assert jobs.send_due_digests(config, db_url, now=at(2026, 5, 4, 8, 0)) == 1
+    assert jobs.send_due_digests(config, db_url, now=at(2026, 5, 4, 9, 0)) == 0
+    store = Store(db_url)
+    assert [(str(d), s) for d, s in _digest_runs(store)] == [
+        ("2026-05-03", "failed"),
+        ("2026-05-03", "ok"),
+    ]
+    store.close()
