@@ -301,5 +301,4 @@ def _describe(changes: dict[str, list[str]]) -> str:
 
 def run_daemon(config: Config, config_path: str | None, db_override: str | None) -> None:
     """Run the daemon until interrupted (raises DaemonRefused when another one runs)."""
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     Daemon(config, config_path, db_override).run()

@@ -48,10 +48,12 @@ def source_health(
 ) -> pd.DataFrame:
     """One row per source that has fetch targets, with ``status`` ok, failing, silent or new.
 
-    ``now`` is naive UTC (default: the current time). Times in the result are naive UTC;
+    ``now`` is naive UTC or aware (default: the current time). Times in the result are naive UTC;
     ``usual_gap`` and ``silent_for`` are Timedeltas (NaT when unknown).
     """
     now = now or utcnow()
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
     with store.engine.connect() as conn:
         feeds = pd.read_sql(
             select(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -148,7 +149,7 @@ def daemon_setup(tmp_path: Path, sample_site) -> Iterator[dict[str, Any]]:
 
 def test_daemon_collects_refuses_a_second_and_stops_cleanly(daemon_setup) -> None:
     db, tmp = daemon_setup["db"], daemon_setup["tmp"]
-    daemon = daemon_setup["start"]()
+    daemon = daemon_setup["start"]({"schedule": {"log_file": "logs/daemon.log"}})
     wait_until(
         lambda: scalar(db, "SELECT count(*) FROM runs WHERE job='collect' AND status='ok'") >= 2,
         "two collect runs",
@@ -179,6 +180,12 @@ def test_daemon_collects_refuses_a_second_and_stops_cleanly(daemon_setup) -> Non
     log = daemon.log
     assert "jobs: added collect digest health" in log
     assert "borderwatch daemon stopped" in log
+    # The same lines, with their timestamps, in the configured log file under data_dir.
+    log_file = (tmp / "data" / "logs" / "daemon.log").read_text(encoding="utf-8")
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO borderwatch: jobs: added", log_file, re.M
+    )
+    assert "borderwatch daemon stopped" in log_file
 
 
 def test_sigterm_mid_crawl_then_restart_completes_the_data(daemon_setup) -> None:
