@@ -38,13 +38,13 @@ DEADLINE = 120
 class DaemonProcess:
     """``borderwatch run`` in a child process, its log in a file."""
 
-    def __init__(self, config_path: Path, log_path: Path) -> None:
+    def __init__(self, config_path: Path, log_path: Path, *options: str) -> None:
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in wait()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("BORDERWATCH_DATABASE_URL", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "borderwatch", "--config", str(config_path), "run"],
+            [sys.executable, "-m", "borderwatch", "--config", str(config_path), *options, "run"],
             stdout=self._log,
             stderr=self._log,
             cwd=config_path.parent,
@@ -274,3 +274,29 @@ def test_short_soak() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "articles published / stored" in result.stdout
+
+
+def test_one_daemon_per_database_on_every_backend(tmp_path: Path, db_url: str) -> None:
+    """The daemon lock on SQLite (a file lock) and PostgreSQL (an advisory lock)."""
+    config_path = write_config(tmp_path, base_config(tmp_path))
+    first = DaemonProcess(config_path, tmp_path / "first.log", "--db", db_url)
+    third = None
+    try:
+        wait_until(lambda: "jobs: added" in first.log, "the first daemon", first)
+        second = subprocess.run(
+            [sys.executable, "-m", "borderwatch", "--config", str(config_path), "--db", db_url,
+             "run"], capture_output=True, text=True, timeout=DEADLINE, cwd=tmp_path,
+        )  # fmt: skip
+        assert second.returncode == 1
+        assert "another borderwatch daemon is already running" in second.stderr
+        first.signal(signal.SIGTERM)
+        assert first.wait() == 0
+        # Released with the process: a new daemon starts.
+        third = DaemonProcess(config_path, tmp_path / "third.log", "--db", db_url)
+        wait_until(lambda: "jobs: added" in third.log, "the third daemon", third)
+        third.signal(signal.SIGTERM)
+        assert third.wait() == 0
+    finally:
+        for daemon in (first, third):
+            if daemon is not None:
+                daemon.kill()
