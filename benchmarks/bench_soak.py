@@ -73,6 +73,8 @@ class SoakSite:
     articles: dict[str, list[Article]] = field(default_factory=dict)
     progress: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: failure kind -> responses served that way
+    failures_served: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
@@ -98,6 +100,8 @@ class SoakSite:
     def failure(self, outlet: str) -> str | None:
         for name, start, end, kind in FAILURES:
             if name == outlet and start <= self.progress < end:
+                with self.lock:
+                    self.failures_served[kind] = self.failures_served.get(kind, 0) + 1
                 return kind
         return None
 
@@ -266,6 +270,7 @@ def soak(cycles: int, publish_every: float, workdir: Path) -> dict[str, Any]:
         daemon = subprocess.Popen(command, stderr=log, stdout=log, cwd=workdir)
     process = psutil.Process(daemon.pid)
     first: dict[str, int] | None = None
+    samples: dict[int, int] = {}
     last_publish = time.monotonic()
     try:
         while (done := collect_cycles(db)) < cycles:
@@ -274,6 +279,9 @@ def soak(cycles: int, publish_every: float, workdir: Path) -> dict[str, Any]:
             site.progress = done / cycles
             if first is None and done >= 1:
                 first = measure(process)
+            quarter = done * 4 // cycles
+            if quarter not in samples:
+                samples[quarter] = process.memory_info().rss
             if time.monotonic() - last_publish >= publish_every:
                 site.publish()
                 last_publish = time.monotonic()
@@ -308,6 +316,8 @@ def soak(cycles: int, publish_every: float, workdir: Path) -> dict[str, Any]:
         "cycles": collect_cycles(db),
         "elapsed": elapsed,
         "first": first or end,
+        "rss_by_quarter": samples,
+        "failures_served": dict(site.failures_served),
         "end": end,
         "published": len(published),
         "stored": len(stored),
@@ -347,6 +357,11 @@ def report(result: dict[str, Any]) -> bool:
     ]  # fmt: skip
     print(f"soak: {result['cycles']} collect cycles in {result['elapsed']:.0f}s")
     print(f"collect runs by status: {result['statuses']}")
+    print(f"failing feed responses served: {result['failures_served']}")
+    quarters = ", ".join(
+        f"{q * 25}%: {rss / 2**20:.1f}" for q, rss in sorted(result["rss_by_quarter"].items())
+    )
+    print(f"RSS (MiB) through the run: {quarters}")
     print(f"{'figure':<30}{'start':>12}{'end':>12}  target")
     for name, start, finish, target, ok in rows:
         print(f"{name:<30}{start:>12}{finish:>12}  {target}  {'ok' if ok else 'MISSED'}")

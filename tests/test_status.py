@@ -84,3 +84,17 @@ def test_collect_by_hand_refuses_while_a_collect_runs(tmp_path: Path, runner, db
     assert result.exit_code == 0, result.output
     with Store(db_url).engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM runs")).scalar_one() == 0
+
+
+def test_daemon_collect_is_skipped_while_another_collect_runs(tmp_path: Path, db_url) -> None:
+    from borderwatch import jobs
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path, base_config(tmp_path))
+    with DatabaseLock(db_url, COLLECT):
+        assert jobs.run_collect(config, db_url) is None
+    assert jobs.run_collect(config, db_url) is not None
+    with Store(db_url).engine.connect() as conn:
+        rows = conn.execute(text("SELECT status, errors FROM runs ORDER BY id")).all()
+    assert [r[0] for r in rows] == ["skipped", "ok"]
+    assert "another collect is running" in rows[0][1]
