@@ -280,7 +280,7 @@ def soak(cycles: int, publish_every: float, workdir: Path) -> dict[str, Any]:
             if first is None and done >= 1:
                 first = measure(process)
             quarter = done * 4 // cycles
-            if quarter not in samples:
+            if first is not None and quarter not in samples:
                 samples[quarter] = process.memory_info().rss
             if time.monotonic() - last_publish >= publish_every:
                 site.publish()
