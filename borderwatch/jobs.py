@@ -155,12 +155,14 @@ def scheduled_collect(snapshot: dict[str, Any], database_url: str) -> None:
 def digest_done(config: Config, store: Store, day: dt.date) -> bool:
     """True when the digest of ``day`` needs no further delivery.
 
-    Done when every configured recipient has a ``digests`` row sent or written (any row when no
-    recipient is configured and the digest goes to the outbox), or when a digest run for the day
-    finished ok (e.g. an empty day skipped by ``digest.empty_day: skip``).
+    Done when every configured recipient has a ``digests`` row ``sent`` (when mailing), or any
+    row is ``sent`` or ``written`` (the outbox, without an SMTP host), or a digest run for the
+    day finished ok (e.g. an empty day skipped by ``digest.empty_day: skip``). Delivery itself
+    is exactly once per day and recipient (borderwatch.digest.ledger); this only decides
+    whether to call it again.
     """
     delivered = store.digest_done_recipients(day)
-    wanted = set(config.digest.recipients)
+    wanted = set(config.digest.recipients) if config.email.host else set()
     if (wanted and wanted <= delivered) or (not wanted and delivered):
         return True
     return store.digest_run_done(day)

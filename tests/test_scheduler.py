@@ -151,6 +151,7 @@ def test_missed_digest_beyond_grace_is_given_up(tmp_path: Path, db_url: str) -> 
 def test_digest_rows_of_every_recipient_mark_the_day_done(tmp_path: Path, db_url: str) -> None:
     raw = base_config(tmp_path)
     raw["digest"]["recipients"] = ["a@example.org", "b@example.org"]
+    raw["email"]["host"] = "127.0.0.1"
     config = make_config(tmp_path, raw)
     store = Store(db_url)
     day = dt.date(2026, 5, 3)
@@ -263,3 +264,26 @@ def test_failed_delivery_is_tried_again(tmp_path: Path, db_url: str) -> None:
         ("2026-05-03", "ok"),
     ]
     store.close()
+
+
+def test_scheduled_digest_mails_each_recipient_once_across_restarts(tmp_path: Path, db_url) -> None:
+    from tests.smtp_server import RecordingHandler, smtp_server
+
+    handler = RecordingHandler()
+    with smtp_server(handler) as server:
+        raw = base_config(tmp_path)
+        raw["schedule"].update({"timezone": "America/New_York", "digest_time": "02:30"})
+        raw["digest"]["recipients"] = ["one@example.org", "two@example.org"]
+        raw["email"].update({"host": "127.0.0.1", "port": server.port, "security": "plain",
+                             "retries": 0, "timeout": "10s"})  # fmt: skip
+        config = make_config(tmp_path, raw)
+        # 8 March 2026: 02:30 does not exist in New York; the digest is due at 03:30 EDT.
+        assert jobs.send_due_digests(config, db_url, now=at(2026, 3, 8, 7, 29)) == 0
+        assert jobs.send_due_digests(config, db_url, now=at(2026, 3, 8, 7, 31)) == 1
+        # The hourly re-check and a restarted daemon (new process: only the database remains).
+        assert jobs.send_due_digests(config, db_url, now=at(2026, 3, 8, 8, 31)) == 0
+        assert jobs.send_due_digests(config, db_url, now=at(2026, 3, 8, 20, 0)) == 0
+    assert sorted(r for m in handler.received for r in m.rcpt_tos) == [
+        "one@example.org",
+        "two@example.org",
+    ]
