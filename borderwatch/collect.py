@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,30 @@ log = logging.getLogger("borderwatch")
 
 # Seconds a terminated crawl gets to flush its staging batch before it is killed.
 TERMINATE_GRACE = 10
+
+# Crawl children running in this process, so that a stopping daemon can end them.
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class CollectBusy(Exception):
+    """Another collect holds the database's collect lock; the message says which."""
+
+
+def stop_running_crawls() -> int:
+    """End every crawl child of this process and start no new one; returns how many ended."""
+    _stopping.set()
+    with _children_lock:
+        children = list(_children)
+    for child in children:
+        stop_child(child)
+    return len(children)
+
+
+def allow_crawls() -> None:
+    """Undo stop_running_crawls (tests, and a daemon started again in the same process)."""
+    _stopping.clear()
 
 
 @dataclass
@@ -88,7 +113,13 @@ def run_child(job: dict, time_limit: int, workdir: Path | None) -> tuple[dict, b
         "--report",
         str(report_path),
     ]
+    if _stopping.is_set():
+        plan_path.unlink(missing_ok=True)
+        work.rmdir()
+        return {}, False, True
     child = subprocess.Popen(command, start_new_session=True)
+    with _children_lock:
+        _children.add(child)
     timed_out = False
     try:
         child.wait(timeout=time_limit)
@@ -99,11 +130,17 @@ def run_child(job: dict, time_limit: int, workdir: Path | None) -> tuple[dict, b
     except BaseException:
         stop_child(child)
         raise
+    finally:
+        with _children_lock:
+            _children.discard(child)
     report = {}
     if report_path.exists():
         report = json.loads(report_path.read_text(encoding="utf-8"))
-    failed = child.returncode != 0 and not timed_out
-    if failed:
+    stopped = _stopping.is_set()
+    failed = (child.returncode != 0 and not timed_out) or stopped
+    if stopped:
+        log.info("crawl stopped: the daemon is shutting down")
+    elif failed:
         log.error("crawl process exited with status %s", child.returncode)
     for path in (plan_path, report_path):
         path.unlink(missing_ok=True)
@@ -126,7 +163,25 @@ def stop_child(child: subprocess.Popen) -> None:
 
 
 def collect(config: Config, store: Store, database_url: str) -> CollectReport:
-    """Crawl every due target once, then process everything staged."""
+    """Crawl every due target once, then process everything staged.
+
+    Holds the database's collect lock throughout: a second collect (the daemon's, or one run by
+    hand) raises CollectBusy instead of crawling the same targets at the same time.
+    """
+    from borderwatch.lock import COLLECT, DatabaseLock, LockHeld
+
+    lock = DatabaseLock(database_url, COLLECT)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        raise CollectBusy(f"another collect is running on this database ({exc})") from None
+    try:
+        return _collect_locked(config, store, database_url)
+    finally:
+        lock.release()
+
+
+def _collect_locked(config: Config, store: Store, database_url: str) -> CollectReport:
     sync_configuration(config, store)
     now = utcnow()
     plan = plan_targets(config, store.due_feeds(now))
@@ -140,6 +195,10 @@ def collect(config: Config, store: Store, database_url: str) -> CollectReport:
         report.staged = int(crawl.get("staged") or 0)
         report.parsed = int(crawl.get("parsed") or 0)
         report.articles = int(crawl.get("articles") or 0)
+        if report.timed_out or report.crawl_failed:
+            # A feed read before the crawl ended may list articles never fetched: read the
+            # planned targets in full next time (stored articles are still skipped).
+            store.forget_validators((t["source"], t["url"]) for t in plan)
     staging = StagingArea(config.staging_path)
     progress = Progress("process", total=staging.pending_items() or None)
     result = process_staging(staging, store, processing_rules(config), progress=progress)

@@ -108,6 +108,17 @@ class ScheduleSettings(_Strict):
     timezone: str = "UTC"
     digest_time: str = "07:00"
     digest_grace: Duration = parse_duration("20h")
+    # How long a stopping daemon waits for a running job (after ending its crawl) before exiting.
+    stop_timeout: Duration = parse_duration("60s")
+    # Health: how often the daemon checks, and when a source counts as failing or silent.
+    health_interval: Duration = parse_duration("1h")
+    failure_threshold: int = Field(3, ge=1)
+    silence_factor: float = Field(4.0, ge=1)
+    silence_min: Duration = parse_duration("1d")
+    # Optional log file (relative to data_dir), rotated at log_max_bytes, keeping log_backups.
+    log_file: str | None = None
+    log_max_bytes: int = Field(10_000_000, ge=10_000)
+    log_backups: int = Field(5, ge=0, le=100)
 
     @field_validator("timezone")
     @classmethod
