@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import time
 from pathlib import Path
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 
 from borderwatch.collect import sync_configuration
 from borderwatch.config import Config
@@ -66,6 +67,28 @@ def _stored_urls(store: Store, urls: list[str]) -> list[str]:
         return [r[0] for r in conn.execute(query, {"urls": urls})]
 
 
+def _settle(store: Store) -> None:
+    """Wait until the killed process's server sessions have ended (PostgreSQL).
+
+    A COMMIT the process sent just before it died still completes on the server, and a session
+    in a transaction is rolled back only when the server notices the dead socket: either way
+    the outcome is all or nothing, but the checks must look after it, not during it.
+    """
+    if store.dialect != "postgresql":
+        return
+    query = text(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with store.engine.connect() as conn:
+            if conn.execute(query).scalar_one() == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the killed process's sessions did not end")
+
+
 def _stage(staging: StagingArea, seed: int) -> tuple[Path, str, list[list[str]]]:
     """Stage a batch; returns its path, its id and the URLs of each of its chunks."""
     items = make_items(seed, BATCH_ITEMS, f"crash{seed}")
@@ -103,6 +126,7 @@ def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_
 
         path, batch_id, chunks = batches[-1]
         store = Store(db_url)
+        _settle(store)
         committed = _committed_chunks(store, batch_id)
         mid_batch += 0 < len(committed) < len(chunks)
         urls = [url for chunk in chunks for url in chunk]
