@@ -173,3 +173,6 @@ digests = Table(
     Column("sent_at", DateTime),
     PrimaryKeyConstraint("day", "recipient"),
 )
+
+# Views and reading indexes over these tables register themselves on ``metadata``.
+import pipeline.views  # noqa: E402, F401

@@ -1,0 +1,204 @@
+"""The SQL behind the reports: SQLAlchemy Core statements with bound parameters only.
+
+Each function returns a DataFrame of aggregates small enough for pandas to finish (one row per
+day, source or story); the heavy lifting (filtering and summing millions of coverage rows) stays
+in the database, on the indexes of pipeline/views.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, distinct, exists, func, select
+
+from borderwatch.reports.selection import Selection
+from pipeline.schema import article_tags, articles, daily_coverage, daily_volume, sources, stories
+
+
+def _filters(
+    table: Any, selection: Selection, since: dt.date | None, until: dt.date | None
+) -> list:
+    clauses = []
+    if selection.source_keys is not None:
+        clauses.append(table.c.source.in_(list(selection.source_keys)))
+    if since is not None:
+        clauses.append(table.c.day >= since)
+    if until is not None:
+        clauses.append(table.c.day <= until)
+    return clauses
+
+
+def coverage_by_day(
+    store: Any, selection: Selection, since: dt.date | None, until: dt.date | None
+) -> pd.DataFrame:
+    """Relevant articles and stories per day and tag (columns day, tag, articles, stories)."""
+    c = daily_coverage
+    query = (
+        select(
+            c.c.day,
+            c.c.tag,
+            func.sum(c.c.articles).label("articles"),
+            func.sum(c.c.stories).label("stories"),
+        )
+        .where(c.c.tag.in_(list(selection.topic_tags)), *_filters(c, selection, since, until))
+        .group_by(c.c.day, c.c.tag)
+    )
+    return _dated(store.read_sql(query))
+
+
+def volume_by_day(
+    store: Any, selection: Selection, since: dt.date | None, until: dt.date | None
+) -> pd.DataFrame:
+    """All collected articles per day from the selected sources (columns day, volume)."""
+    v = daily_volume
+    query = (
+        select(v.c.day, func.sum(v.c.articles).label("volume"))
+        .where(*_filters(v, selection, since, until))
+        .group_by(v.c.day)
+    )
+    return _dated(store.read_sql(query))
+
+
+def first_day(store: Any, selection: Selection) -> dt.date | None:
+    """The first day the selected sources collected anything."""
+    v = daily_volume
+    frame = store.read_sql(
+        select(func.min(v.c.day).label("day")).where(*_filters(v, selection, None, None))
+    )
+    value = frame.iloc[0]["day"]
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def last_day(store: Any, selection: Selection) -> dt.date | None:
+    v = daily_volume
+    frame = store.read_sql(
+        select(func.max(v.c.day).label("day")).where(*_filters(v, selection, None, None))
+    )
+    value = frame.iloc[0]["day"]
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def coverage_by_source(store: Any, selection: Selection) -> pd.DataFrame:
+    """Relevant articles and stories per source and tag over the selection's dates."""
+    c = daily_coverage
+    query = (
+        select(
+            c.c.source,
+            c.c.tag,
+            func.sum(c.c.articles).label("articles"),
+            func.sum(c.c.stories).label("stories"),
+        )
+        .where(
+            c.c.tag.in_(list(selection.topic_tags)),
+            *_filters(c, selection, selection.since, selection.until),
+        )
+        .group_by(c.c.source, c.c.tag)
+    )
+    return store.read_sql(query)
+
+
+def volume_by_source(store: Any, selection: Selection) -> pd.DataFrame:
+    """All collected articles per source over the selection's dates (columns source, volume)."""
+    v = daily_volume
+    query = (
+        select(v.c.source, func.sum(v.c.articles).label("volume"))
+        .where(*_filters(v, selection, selection.since, selection.until))
+        .group_by(v.c.source)
+    )
+    return store.read_sql(query)
+
+
+def source_table(store: Any) -> pd.DataFrame:
+    return store.read_sql(
+        select(sources.c.key.label("source"), sources.c.name, sources.c.country, sources.c.language)
+    )
+
+
+def _relevant_articles(selection: Selection) -> list:
+    """Conditions on ``articles`` for the relevant articles of the selection."""
+    a = articles
+    clauses = [a.c.relevant.is_(True), *_filters(a, selection, selection.since, selection.until)]
+    tags = [t for t in selection.topic_tags if t != "*"]
+    if tags:
+        clauses.append(
+            exists().where(and_(article_tags.c.article_id == a.c.id, article_tags.c.tag.in_(tags)))
+        )
+    return clauses
+
+
+def top_stories(store: Any, selection: Selection, limit: int) -> pd.DataFrame:
+    """The stories most outlets carried: story_id, day, title, outlets, articles, countries."""
+    a, s = articles, sources
+    ranked = (
+        select(
+            a.c.story_id,
+            func.count(distinct(a.c.source)).label("outlets"),
+            func.count().label("articles"),
+            func.count(distinct(s.c.country)).label("countries"),
+            func.min(a.c.day).label("first_day"),
+        )
+        .select_from(a.join(s, s.c.key == a.c.source))
+        .where(*_relevant_articles(selection), a.c.story_id.is_not(None))
+        .group_by(a.c.story_id)
+        .order_by(func.count(distinct(a.c.source)).desc(), func.count().desc(), a.c.story_id)
+        .limit(limit)
+        .subquery()
+    )
+    query = select(ranked, stories.c.title).join(stories, stories.c.id == ranked.c.story_id)
+    return store.read_sql(query)
+
+
+def story_outlets(store: Any, selection: Selection, story_ids: list[int]) -> pd.DataFrame:
+    """(story_id, name, country) of the selected articles of the given stories."""
+    if not story_ids:
+        return pd.DataFrame(columns=["story_id", "name", "country"])
+    a, s = articles, sources
+    query = (
+        select(a.c.story_id, s.c.name, s.c.country)
+        .select_from(a.join(s, s.c.key == a.c.source))
+        .where(*_relevant_articles(selection), a.c.story_id.in_(story_ids))
+        .distinct()
+    )
+    return store.read_sql(query)
+
+
+def article_tag_pairs(store: Any, selection: Selection) -> pd.DataFrame:
+    """(article_id, tag) of the relevant articles of the selection (the tag filter aside)."""
+    a, t = articles, article_tags
+    unfiltered = Selection(
+        sources=selection.sources,
+        source_keys=selection.source_keys,
+        since=selection.since,
+        until=selection.until,
+    )
+    query = (
+        select(t.c.article_id, t.c.tag)
+        .select_from(t.join(a, a.c.id == t.c.article_id))
+        .where(*_relevant_articles(unfiltered))
+    )
+    return store.read_sql(query)
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """Make ``day`` a datetime64 column whatever the driver returned (SQLite gives strings)."""
+    frame["day"] = pd.to_datetime(frame["day"])
+    for column in ("articles", "stories", "volume"):
+        if column in frame:
+            frame[column] = frame[column].fillna(0).astype(int)
+    return frame
+
+
+__all__ = [
+    "article_tag_pairs",
+    "coverage_by_day",
+    "coverage_by_source",
+    "first_day",
+    "last_day",
+    "source_table",
+    "story_outlets",
+    "top_stories",
+    "volume_by_day",
+    "volume_by_source",
+]
