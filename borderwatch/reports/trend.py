@@ -67,16 +67,22 @@ def trend(
     """
     rule = rule or SpikeRule()
     window = window or DEFAULT_WINDOW[by]
-    first_collected = queries.first_day(store, selection)
-    until = selection.until or queries.last_day(store, selection)
+    # The whole volume series up to ``until`` (one index scan) also tells where the data starts
+    # and ends, which a separate MIN/MAX query would read the same rows for.
+    volume = queries.volume_by_day(store, selection, None, selection.until)
+    first_collected = volume["day"].min().date() if len(volume) else None
+    last_collected = volume["day"].max().date() if len(volume) else None
+    until = selection.until or last_collected
     since = selection.since or first_collected
     title = _title(selection, by)
     if since is None or until is None:
-        return Report("trend", title, pd.DataFrame(columns=COLUMNS), ["no articles collected yet"])
+        empty = f"no articles collected up to {selection.until}" if selection.until else None
+        notes = [empty or "no articles collected yet"]
+        return Report("trend", title, pd.DataFrame(columns=COLUMNS), notes)
     if since > until:
         raise ReportInputError(
             f"the range {since} to {until} is empty; the selected sources have articles from "
-            f"{first_collected} to {queries.last_day(store, selection)}"
+            f"{first_collected} to {last_collected}"
         )
 
     # History before ``since`` feeds the baseline and the rolling mean.
@@ -88,7 +94,6 @@ def trend(
     lookback = min(lookback, since)
 
     coverage = queries.coverage_by_day(store, selection, lookback, until)
-    volume = queries.volume_by_day(store, selection, lookback, until)
     days = pd.date_range(lookback, until, freq="D")
     starts = period_start(days, by)
     volume_per_period = (
