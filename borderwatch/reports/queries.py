@@ -45,10 +45,20 @@ def _reading(store: Any, table: Table, selection: Selection) -> tuple[Any, Any]:
     reads every outlet's rows (several times slower on years of history). The index name is a
     constant; every value stays a bound parameter.
     """
-    if store.dialect == "sqlite" and selection.source_keys is not None:
+    index = _READ_INDEX[table.name]
+    if store.dialect == "sqlite" and selection.source_keys is not None and _has_index(store, index):
         names = SimpleNamespace(**{c.name: column(c.name, c.type) for c in table.columns})
-        return text(f"{table.name} INDEXED BY {_READ_INDEX[table.name]}"), names
+        return text(f"{table.name} INDEXED BY {index}"), names
     return table, table.c
+
+
+def _has_index(store: Any, name: str) -> bool:
+    """Whether the SQLite database has the index (a database from before migration 0007 may not)."""
+    found = store.read_sql(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND name = :name",
+        {"name": name},
+    )
+    return bool(found.iloc[0]["n"])
 
 
 def coverage_by_day(

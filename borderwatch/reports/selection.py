@@ -112,15 +112,21 @@ def available_tags(store: Any, known_tags: list[str] | tuple[str, ...] = ()) -> 
 
 
 def _check_tags(store: Any, tags: tuple[str, ...], known_tags: list[str] | tuple[str, ...]) -> None:
-    if not tags:
-        return
-    available = available_tags(store, known_tags)
-    unknown = [t for t in tags if t != ALL_TAGS and t not in available]
+    """Configured tags are known; any other must have coverage rows (one indexed look-up each)."""
+    unknown = [
+        t for t in tags if t != ALL_TAGS and t not in known_tags and not _has_coverage(store, t)
+    ]
     if unknown:
+        available = available_tags(store, known_tags)
         raise ReportInputError(
             f"unknown tag {_quoted(unknown)}; available: {_listing(available)} "
             f"(or '{ALL_TAGS}' for the whole topic)"
         )
+
+
+def _has_coverage(store: Any, tag: str) -> bool:
+    query = select(daily_coverage.c.tag).where(daily_coverage.c.tag == tag).limit(1)
+    return not store.read_sql(query).empty
 
 
 def _match_sources(table: pd.DataFrame, wanted: tuple[str, ...]) -> list[str]:
