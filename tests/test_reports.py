@@ -201,7 +201,8 @@ def test_every_format_shows_the_same_columns(runner, history_db) -> None:
             ["after --until", "2025-09-01 to 2025-10-26"],
         ),
         (["trend", "--since", "2025-13-01"], ["not a date"]),
-        (["trend", "--since", "2031-01-01"], ["empty", "2025-09-01 to 2025-10-26"]),
+        (["trend", "--since", "2031-01-01"], ["collected nothing", "2025-09-01 to 2025-10-26"]),
+        (["trend", "--until", "2025-10-01", "--since", "2025-10-05"], ["after --until"]),
     ],
 )
 def test_bad_input_exits_2_and_lists_what_is_available(runner, history_db, args, expected):
@@ -224,6 +225,12 @@ def test_sources_by_name_and_names_with_quotes_are_only_data(runner, history_db)
         assert queries.volume_by_day(store, hostile, None, None).empty
     finally:
         store.close()
+
+
+def test_a_range_outside_the_data_is_zeros(runner, history_db) -> None:
+    rows = _json(runner, history_db, "trend", "--since", "2031-01-06", "--until", "2031-01-19")
+    assert [r["period"] for r in rows] == ["2031-W02", "2031-W03"]
+    assert all(r["articles"] == 0 and r["volume"] == 0 for r in rows)
 
 
 def test_an_empty_database_gives_an_empty_report(runner, db_url, tmp_path) -> None:

@@ -67,26 +67,39 @@ def trend(
     """
     rule = rule or SpikeRule()
     window = window or DEFAULT_WINDOW[by]
-    # The whole volume series up to ``until`` (one index scan) also tells where the data starts
-    # and ends, which a separate MIN/MAX query would read the same rows for.
-    volume = queries.volume_by_day(store, selection, None, selection.until)
+    # History before ``since`` feeds the baseline and the rolling mean.
+    history = max(rule.baseline_days, window)
+    reach = None
+    if selection.since is not None:
+        reach = pd.Timestamp(period_start(pd.DatetimeIndex([selection.since]), by)[0])
+        reach = (reach - _periods(by, history)).date()
+    # The volume series (one index scan) also tells where the data starts and ends, which a
+    # separate MIN/MAX query would read the same rows for.
+    volume = queries.volume_by_day(store, selection, reach, selection.until)
     first_collected = volume["day"].min().date() if len(volume) else None
     last_collected = volume["day"].max().date() if len(volume) else None
     until = selection.until or last_collected
     since = selection.since or first_collected
     title = _title(selection, by)
     if since is None or until is None:
-        empty = f"no articles collected up to {selection.until}" if selection.until else None
-        notes = [empty or "no articles collected yet"]
+        if selection.since is not None or selection.until is not None:
+            first, last = _collected_range(store, selection)
+            if first is not None:
+                raise ReportInputError(
+                    f"the selected sources collected nothing from {selection.since or '…'} to "
+                    f"{selection.until or '…'}; they have articles from {first} to {last}"
+                )
+        notes = ["no articles collected yet"]
         return Report("trend", title, pd.DataFrame(columns=COLUMNS), notes)
     if since > until:
+        first, last = _collected_range(store, selection)
         raise ReportInputError(
             f"the range {since} to {until} is empty; the selected sources have articles from "
-            f"{first_collected} to {last_collected}"
+            f"{first} to {last}"
         )
 
-    # History before ``since`` feeds the baseline and the rolling mean.
-    history = max(rule.baseline_days, window)
+    # Never reach back before the first day anything was collected: zeros there would make
+    # a baseline of nothing, and the first real day a spike.
     lookback = pd.Timestamp(period_start(pd.DatetimeIndex([since]), by)[0])
     lookback = (lookback - _periods(by, history)).date()
     if first_collected is not None:
@@ -124,6 +137,13 @@ def trend(
     table = table.sort_values(["start", "tag"], kind="stable")[COLUMNS].reset_index(drop=True)
     notes = [f"spike: {rule.describe()}; share_pct_mean over {window} periods"]
     return Report("trend", title, table, notes)
+
+
+def _collected_range(store: Any, selection: Selection) -> tuple[Any, Any]:
+    volume = queries.volume_by_day(store, selection, None, None)
+    if volume.empty:
+        return None, None
+    return volume["day"].min().date(), volume["day"].max().date()
 
 
 def _periods(by: Grain, count: int) -> pd.DateOffset:
