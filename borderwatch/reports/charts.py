@@ -69,7 +69,8 @@ def _trend(plt, report: Report):
     bottom.set_xlabel("period start")
     for axis in (top, bottom):
         axis.grid(True, alpha=0.3)
-        axis.legend(loc="upper left", fontsize=8)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(loc="upper left", fontsize=8)
     locator = mdates.AutoDateLocator()
     bottom.xaxis.set_major_locator(locator)
     bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
