@@ -174,5 +174,6 @@ digests = Table(
     PrimaryKeyConstraint("day", "recipient"),
 )
 
-# Views and reading indexes over these tables register themselves on ``metadata``.
+# Rollups, views and reading indexes over these tables register themselves on ``metadata``.
+import pipeline.rollups  # noqa: E402, F401
 import pipeline.views  # noqa: E402, F401

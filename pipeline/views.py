@@ -1,9 +1,9 @@
 """Views and indexes for reading coverage: the report queries and users' own SQL.
 
 The views join the coverage tables to ``sources`` and add ``week`` (the Monday that starts the
-ISO week, as a date) and ``month`` (``YYYY-MM``), so that trend questions read the same on SQLite
-and PostgreSQL. They are created with the tables (``metadata.create_all``) and by migration 0007;
-docs/schema.md documents them.
+ISO week) and ``month`` (its first day), both as dates, so that trend questions read the same
+on SQLite and PostgreSQL. They are created with the tables (``metadata.create_all``) and by
+migration 0007; docs/schema.md documents them.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ _WEEK = {
     "postgresql": "CAST(date_trunc('week', {day}) AS DATE)",
 }
 _MONTH = {
-    "sqlite": "strftime('%Y-%m', {day})",
-    "postgresql": "to_char({day}, 'YYYY-MM')",
+    "sqlite": "date({day}, 'start of month')",
+    "postgresql": "CAST(date_trunc('month', {day}) AS DATE)",
 }
 
 VIEW_NAMES = ("coverage_by_source", "volume_by_source")

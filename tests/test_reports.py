@@ -83,6 +83,38 @@ def test_daily_trend_fills_silent_days_and_flags_the_spike(runner, history_db) -
     assert all(r["volume"] == 10 for r in rows[42:49])  # tolo 6 + azadi 4
 
 
+@pytest.mark.parametrize(
+    ("by", "since", "until"),
+    [
+        ("week", "2025-09-03", "2025-10-15"),
+        ("week", "2025-09-08", "2025-09-10"),
+        ("month", "2025-09-15", "2025-10-10"),
+        ("month", None, "2025-10-31"),
+        ("week", None, "2025-09-30"),
+    ],
+)
+def test_periods_read_from_rollups_and_days_agree(runner, history_db, by, since, until) -> None:
+    """Whole periods come from the weekly/monthly rollups, the days around them from the daily
+    tables; --since rounds down to its period's start, --until cuts the last period."""
+    args = ["trend", "--by", by, "--tag", "talks", "--country", "AF", "--country", "PK"]
+    args += ["--since", since] if since else []
+    args += ["--until", until] if until else []
+    rows = _json(runner, history_db, *args)
+    history = history_db[2]
+    end = dt.date.fromisoformat(until)
+
+    def start_of(day: dt.date) -> dt.date:
+        return day - dt.timedelta(days=day.weekday()) if by == "week" else day.replace(day=1)
+
+    first = start_of(dt.date.fromisoformat(since)) if since else FIRST_DAY
+    wanted = [a for a in history.articles if a.source != "bbc" and first <= a.day <= end]
+    relevant = Counter(str(start_of(a.day)) for a in wanted if a.relevant and "talks" in a.tags)
+    volume = Counter(str(start_of(a.day)) for a in wanted)
+    assert [r["start"] for r in rows] == sorted(volume)
+    assert {r["start"]: r["articles"] for r in rows} == {k: relevant[k] for k in volume}
+    assert {r["start"]: r["volume"] for r in rows} == dict(volume)
+
+
 def test_trend_baseline_reaches_back_before_since(runner, history_db) -> None:
     rows = _json(
         runner, history_db, "trend", "--by", "day", "--tag", "ceasefire", "--country", "AF",
@@ -131,6 +163,24 @@ def test_share_of_voice_by_outlet_and_country(runner, history_db) -> None:
     countries = _json(runner, history_db, "sources", "--by", "country", "--since", "2025-10-13")
     assert {r["country"]: r["outlets"] for r in countries} == {"PK": 1, "AF": 2, "GB": 1}
     assert sum(r["share_of_voice_pct"] for r in countries) == pytest.approx(100, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [("2025-09-10", "2025-10-14"), ("2025-09-01", "2025-09-30"), (None, "2025-10-05"),
+     ("2025-10-02", "2025-10-03")],
+)  # fmt: skip
+def test_share_of_voice_over_any_range(runner, history_db, since, until) -> None:
+    """Whole months come from the monthly rollups, the days around them from the daily tables."""
+    args = ["sources", "--tag", "talks", "--until", until] + (["--since", since] if since else [])
+    rows = _json(runner, history_db, *args)
+    first = dt.date.fromisoformat(since) if since else FIRST_DAY
+    end = dt.date.fromisoformat(until)
+    inside = [a for a in history_db[2].articles if first <= a.day <= end]
+    relevant = Counter(a.source for a in inside if a.relevant and "talks" in a.tags)
+    volume = Counter(a.source for a in inside)
+    assert {r["source"]: r["articles"] for r in rows} == {k: relevant[k] for k in volume}
+    assert {r["source"]: r["volume"] for r in rows} == dict(volume)
 
 
 def test_an_outlet_without_coverage_appears_with_zeros(runner, history_db) -> None:

@@ -15,7 +15,10 @@ import pandas as pd
 from sqlalchemy import Table, and_, column, distinct, exists, func, select, text
 
 from borderwatch.reports.selection import Selection
+from pipeline import rollups
 from pipeline.schema import article_tags, articles, daily_coverage, daily_volume, sources, stories
+
+_DAY = dt.timedelta(days=1)
 
 # The covering indexes (pipeline/views.py) a report over some outlets should read.
 _READ_INDEX = {
@@ -94,36 +97,178 @@ def volume_by_day(
     return _dated(store.read_sql(query))
 
 
+def split_range(
+    grain: str, since: dt.date | None, until: dt.date | None
+) -> tuple[list[tuple[dt.date, dt.date]], tuple[dt.date | None, dt.date | None] | None]:
+    """Cut [since, until] into whole periods (read from the rollups) and the days around them.
+
+    Returns the day ranges to read from the daily tables and the (first, last) period starts to
+    read from the rollups (None: no whole period; a None bound: unbounded).
+    """
+    first = since
+    if since is not None and since != rollups.period_start(since, grain):
+        first = rollups.period_end(rollups.period_start(since, grain), grain) + _DAY
+    last_end = until
+    if until is not None and until != rollups.period_end(rollups.period_start(until, grain), grain):
+        last_end = rollups.period_start(until, grain) - _DAY
+    if first is not None and last_end is not None and first > last_end:
+        return [(since, until)], None  # type: ignore[list-item]
+    days = []
+    if since is not None and first != since:
+        days.append((since, first - _DAY))
+    if until is not None and last_end != until:
+        days.append((last_end + _DAY, until))
+    last = None if last_end is None else rollups.period_start(last_end, grain)
+    return days, (first, last)
+
+
+def _rollup_filters(columns: Any, grain: str, selection: Selection, whole: tuple) -> list:
+    first, last = whole
+    clauses = []
+    if selection.source_keys is not None:
+        clauses.append(columns.source.in_(list(selection.source_keys)))
+    if first is not None:
+        clauses.append(columns[grain] >= first)
+    if last is not None:
+        clauses.append(columns[grain] <= last)
+    return clauses
+
+
+def coverage_by_period(
+    store: Any, selection: Selection, grain: str, since: dt.date | None, until: dt.date | None
+) -> pd.DataFrame:
+    """Relevant articles and stories per period start and tag (columns day, tag, articles,
+    stories; ``day`` is the period's first day): whole periods from the rollups, the days
+    around them from daily_coverage."""
+    days, whole = split_range(grain, since, until)
+    frames = []
+    if whole is not None:
+        table = rollups.ROLLUPS[grain][0]
+        c = table.c
+        query = (
+            select(
+                c[grain].label("day"),
+                c.tag,
+                func.sum(c.articles).label("articles"),
+                func.sum(c.stories).label("stories"),
+            )
+            .where(
+                c.tag.in_(list(selection.topic_tags)),
+                *_rollup_filters(c, grain, selection, whole),
+            )
+            .group_by(c[grain], c.tag)
+        )
+        frames.append(_dated(store.read_sql(query)))
+    for first, last in days:
+        part = coverage_by_day(store, selection, first, last)
+        part["day"] = _starts(part["day"], grain)
+        frames.append(part)
+    return _regroup(frames, ["day", "tag"], ["articles", "stories"])
+
+
+def volume_by_period(
+    store: Any, selection: Selection, grain: str, since: dt.date | None, until: dt.date | None
+) -> pd.DataFrame:
+    """All collected articles per period start (columns day, volume), like coverage_by_period."""
+    days, whole = split_range(grain, since, until)
+    frames = []
+    if whole is not None:
+        table = rollups.ROLLUPS[grain][1]
+        c = table.c
+        query = (
+            select(c[grain].label("day"), func.sum(c.articles).label("volume"))
+            .where(*_rollup_filters(c, grain, selection, whole))
+            .group_by(c[grain])
+        )
+        frames.append(_dated(store.read_sql(query)))
+    for first, last in days:
+        part = volume_by_day(store, selection, first, last)
+        part["day"] = _starts(part["day"], grain)
+        frames.append(part)
+    return _regroup(frames, ["day"], ["volume"])
+
+
+def _starts(days: pd.Series, grain: str) -> pd.Series:
+    index = pd.DatetimeIndex(days)
+    if grain == "week":
+        return pd.Series(index - pd.to_timedelta(index.day_of_week, unit="D"), index=days.index)
+    return pd.Series(index.to_period("M").to_timestamp(), index=days.index)
+
+
+def _regroup(frames: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        empty = {k: pd.Series(dtype="datetime64[ns]" if k == "day" else "object") for k in keys}
+        return pd.DataFrame({**empty, **{c: pd.Series(dtype="int64") for c in values}})
+    if len(frames) == 1:
+        return frames[0]
+    return pd.concat(frames, ignore_index=True).groupby(keys, as_index=False)[values].sum()
+
+
 def coverage_by_source(store: Any, selection: Selection) -> pd.DataFrame:
-    """Relevant articles and stories per source and tag over the selection's dates."""
-    source, c = _reading(store, daily_coverage, selection)
-    query = (
-        select(
-            c.source,
-            c.tag,
-            func.sum(c.articles).label("articles"),
-            func.sum(c.stories).label("stories"),
+    """Relevant articles and stories per source and tag over the selection's dates: whole months
+    from monthly_coverage, the days around them from daily_coverage."""
+    days, whole = split_range("month", selection.since, selection.until)
+    frames = []
+    if whole is not None:
+        c = rollups.monthly_coverage.c
+        frames.append(
+            store.read_sql(
+                select(
+                    c.source,
+                    c.tag,
+                    func.sum(c.articles).label("articles"),
+                    func.sum(c.stories).label("stories"),
+                )
+                .where(
+                    c.tag.in_(list(selection.topic_tags)),
+                    *_rollup_filters(c, "month", selection, whole),
+                )
+                .group_by(c.source, c.tag)
+            )
         )
-        .select_from(source)
-        .where(
-            c.tag.in_(list(selection.topic_tags)),
-            *_filters(c, selection, selection.since, selection.until),
+    for first, last in days:
+        source, c = _reading(store, daily_coverage, selection)
+        frames.append(
+            store.read_sql(
+                select(
+                    c.source,
+                    c.tag,
+                    func.sum(c.articles).label("articles"),
+                    func.sum(c.stories).label("stories"),
+                )
+                .select_from(source)
+                .where(c.tag.in_(list(selection.topic_tags)), *_filters(c, selection, first, last))
+                .group_by(c.source, c.tag)
+            )
         )
-        .group_by(c.source, c.tag)
-    )
-    return store.read_sql(query)
+    return _regroup(frames, ["source", "tag"], ["articles", "stories"])
 
 
 def volume_by_source(store: Any, selection: Selection) -> pd.DataFrame:
     """All collected articles per source over the selection's dates (columns source, volume)."""
-    source, v = _reading(store, daily_volume, selection)
-    query = (
-        select(v.source, func.sum(v.articles).label("volume"))
-        .select_from(source)
-        .where(*_filters(v, selection, selection.since, selection.until))
-        .group_by(v.source)
-    )
-    return store.read_sql(query)
+    days, whole = split_range("month", selection.since, selection.until)
+    frames = []
+    if whole is not None:
+        c = rollups.monthly_volume.c
+        frames.append(
+            store.read_sql(
+                select(c.source, func.sum(c.articles).label("volume"))
+                .where(*_rollup_filters(c, "month", selection, whole))
+                .group_by(c.source)
+            )
+        )
+    for first, last in days:
+        source, v = _reading(store, daily_volume, selection)
+        frames.append(
+            store.read_sql(
+                select(v.source, func.sum(v.articles).label("volume"))
+                .select_from(source)
+                .where(*_filters(v, selection, first, last))
+                .group_by(v.source)
+            )
+        )
+    return _regroup(frames, ["source"], ["volume"])
 
 
 def source_table(store: Any) -> pd.DataFrame:

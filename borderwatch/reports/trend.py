@@ -15,6 +15,7 @@ from borderwatch.reports import queries
 from borderwatch.reports.report import Report
 from borderwatch.reports.selection import ReportInputError, Selection
 from borderwatch.spikes import SpikeRule, spike_flags
+from pipeline import rollups
 
 Grain = Literal["day", "week", "month"]
 DEFAULT_WINDOW: dict[str, int] = {"day": 7, "week": 4, "month": 3}
@@ -75,9 +76,12 @@ def trend(
         reach = (reach - _periods(by, history)).date()
     # The volume series (one index scan) also tells where the data starts and ends, which a
     # separate MIN/MAX query would read the same rows for.
-    volume = queries.volume_by_day(store, selection, reach, selection.until)
+    volume = _volume(store, selection, by, reach, selection.until)
     first_collected = volume["day"].min().date() if len(volume) else None
     last_collected = volume["day"].max().date() if len(volume) else None
+    if last_collected is not None and by != "day":
+        # Rows are per period: the data may run to the end of the last one.
+        last_collected = rollups.period_end(last_collected, by)
     until = selection.until or last_collected
     since = selection.since or first_collected
     title = _title(selection, by)
@@ -98,26 +102,24 @@ def trend(
             f"{first} to {last}"
         )
 
-    # Never reach back before the first day anything was collected: zeros there would make
-    # a baseline of nothing, and the first real day a spike.
+    # Never reach back before the first period anything was collected: zeros there would make
+    # a baseline of nothing, and the first real period a spike.
     lookback = pd.Timestamp(period_start(pd.DatetimeIndex([since]), by)[0])
     lookback = (lookback - _periods(by, history)).date()
     if first_collected is not None:
         lookback = max(lookback, first_collected)
     lookback = min(lookback, since)
 
-    coverage = queries.coverage_by_day(store, selection, lookback, until)
-    days = pd.date_range(lookback, until, freq="D")
-    starts = period_start(days, by)
-    volume_per_period = (
-        volume.set_index("day")["volume"].reindex(days, fill_value=0).groupby(starts).sum()
-    )
+    coverage = _coverage(store, selection, by, lookback, until)
+    first_start = period_start(pd.DatetimeIndex([lookback]), by)[0]
+    last_start = period_start(pd.DatetimeIndex([until]), by)[0]
+    starts = pd.DatetimeIndex(sorted(set(period_start(pd.date_range(first_start, last_start), by))))
+    volume_per_period = volume.set_index("day")["volume"].reindex(starts, fill_value=0)
 
     frames = []
     for tag in selection.topic_tags:
         rows = coverage[coverage["tag"] == tag].set_index("day")[["articles", "stories"]]
-        daily = rows.reindex(days, fill_value=0)
-        per = daily.groupby(starts).sum()
+        per = rows.reindex(starts, fill_value=0)
         per["volume"] = volume_per_period
         share = (per["articles"] / per["volume"].where(per["volume"] > 0)) * 100
         per["share_pct"] = share.fillna(0.0)
@@ -137,6 +139,20 @@ def trend(
     table = table.sort_values(["start", "tag"], kind="stable")[COLUMNS].reset_index(drop=True)
     notes = [f"spike: {rule.describe()}; share_pct_mean over {window} periods"]
     return Report("trend", title, table, notes)
+
+
+def _volume(store: Any, selection: Selection, by: Grain, since: Any, until: Any) -> pd.DataFrame:
+    """Collected articles per period (``day`` is the period's first day)."""
+    if by == "day":
+        return queries.volume_by_day(store, selection, since, until)
+    return queries.volume_by_period(store, selection, by, since, until)
+
+
+def _coverage(store: Any, selection: Selection, by: Grain, since: Any, until: Any) -> pd.DataFrame:
+    """Relevant articles and stories per period and tag (``day`` is the period's first day)."""
+    if by == "day":
+        return queries.coverage_by_day(store, selection, since, until)
+    return queries.coverage_by_period(store, selection, by, since, until)
 
 
 def _collected_range(store: Any, selection: Selection) -> tuple[Any, Any]:
