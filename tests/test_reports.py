@@ -91,6 +91,8 @@ def test_daily_trend_fills_silent_days_and_flags_the_spike(runner, history_db) -
         ("month", "2025-09-15", "2025-10-10"),
         ("month", None, "2025-10-31"),
         ("week", None, "2025-09-30"),
+        ("month", "2025-09-01", "2025-09-10"),
+        ("week", "2025-10-22", "2025-10-23"),
     ],
 )
 def test_periods_read_from_rollups_and_days_agree(runner, history_db, by, since, until) -> None:

@@ -200,8 +200,7 @@ def _regroup(frames: list[pd.DataFrame], keys: list[str], values: list[str]) -> 
     if not frames:
         empty = {k: pd.Series(dtype="datetime64[ns]" if k == "day" else "object") for k in keys}
         return pd.DataFrame({**empty, **{c: pd.Series(dtype="int64") for c in values}})
-    if len(frames) == 1:
-        return frames[0]
+    # Days mapped to their period start repeat keys: always sum, even a single frame.
     return pd.concat(frames, ignore_index=True).groupby(keys, as_index=False)[values].sum()
 
 
