@@ -41,8 +41,10 @@ def _coverage_table(name: str, period: str) -> Table:
         Column("tag", String(64), nullable=False),
         Column("articles", Integer, nullable=False),
         Column("stories", Integer, nullable=False),
-        # Primary key order serves a trend of one tag over some outlets.
+        # Primary key order serves a trend of one tag over some outlets; on SQLite the rows are
+        # stored in that order (no rowid), so reading them needs no second look-up.
         PrimaryKeyConstraint("tag", "source", period),
+        sqlite_with_rowid=False,
     )
 
 
@@ -54,6 +56,7 @@ def _volume_table(name: str, period: str) -> Table:
         Column("source", String(200), nullable=False),
         Column("articles", Integer, nullable=False),
         PrimaryKeyConstraint("source", period),
+        sqlite_with_rowid=False,
     )
 
 

@@ -66,13 +66,26 @@ def _is_number(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
+def _column_cells(series: pd.Series) -> list[str]:
+    """One column's cells as text (whole columns at once: a long report renders fast)."""
+    if pd.api.types.is_bool_dtype(series):
+        return ["yes" if v else "" for v in series]
+    if pd.api.types.is_integer_dtype(series):
+        return [str(v) for v in series.tolist()]
+    if pd.api.types.is_float_dtype(series):
+        return ["" if v != v else f"{v:.2f}" for v in series.tolist()]
+    return [_cell(v) for v in series]
+
+
 def _aligned(frame: pd.DataFrame) -> str:
     headers = [str(c) for c in frame.columns]
-    cells = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    columns = [_column_cells(frame[c]) for c in frame.columns]
+    widths = [
+        max([len(h), *(len(v) for v in col)]) for h, col in zip(headers, columns, strict=True)
+    ]
     numeric = [_is_number(frame[c]) for c in frame.columns]
 
-    def line(values: list[str]) -> str:
+    def line(values: list[str] | tuple[str, ...]) -> str:
         parts = [
             v.rjust(w) if num else v.ljust(w)
             for v, w, num in zip(values, widths, numeric, strict=True)
@@ -80,8 +93,8 @@ def _aligned(frame: pd.DataFrame) -> str:
         return "  ".join(parts).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]
-    out.extend(line(r) for r in cells)
-    if not cells:
+    out.extend(line(row) for row in zip(*columns, strict=True))
+    if not len(frame):
         out.append("(no rows)")
     return "\n".join(out) + "\n"
 

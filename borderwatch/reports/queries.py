@@ -163,7 +163,7 @@ def coverage_by_period(
         part = coverage_by_day(store, selection, first, last)
         part["day"] = _starts(part["day"], grain)
         frames.append(part)
-    return _regroup(frames, ["day", "tag"], ["articles", "stories"])
+    return _regroup(frames, ["day", "tag"], ["articles", "stories"], mapped=bool(days))
 
 
 def volume_by_period(
@@ -185,7 +185,7 @@ def volume_by_period(
         part = volume_by_day(store, selection, first, last)
         part["day"] = _starts(part["day"], grain)
         frames.append(part)
-    return _regroup(frames, ["day"], ["volume"])
+    return _regroup(frames, ["day"], ["volume"], mapped=bool(days))
 
 
 def _starts(days: pd.Series, grain: str) -> pd.Series:
@@ -195,12 +195,16 @@ def _starts(days: pd.Series, grain: str) -> pd.Series:
     return pd.Series(index.to_period("M").to_timestamp(), index=days.index)
 
 
-def _regroup(frames: list[pd.DataFrame], keys: list[str], values: list[str]) -> pd.DataFrame:
+def _regroup(
+    frames: list[pd.DataFrame], keys: list[str], values: list[str], mapped: bool = False
+) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         empty = {k: pd.Series(dtype="datetime64[ns]" if k == "day" else "object") for k in keys}
         return pd.DataFrame({**empty, **{c: pd.Series(dtype="int64") for c in values}})
-    # Days mapped to their period start repeat keys: always sum, even a single frame.
+    if len(frames) == 1 and not mapped:
+        return frames[0]
+    # Days mapped to their period start repeat keys: sum them, even in a single frame.
     return pd.concat(frames, ignore_index=True).groupby(keys, as_index=False)[values].sum()
 
 

@@ -40,6 +40,7 @@ def _rollup_tables() -> None:
             sa.Column("articles", sa.Integer(), nullable=False),
             sa.Column("stories", sa.Integer(), nullable=False),
             sa.PrimaryKeyConstraint("tag", "source", period),
+            sqlite_with_rowid=False,
         )
         op.create_table(
             f"{period}ly_volume",
@@ -47,6 +48,7 @@ def _rollup_tables() -> None:
             sa.Column("source", sa.String(length=200), nullable=False),
             sa.Column("articles", sa.Integer(), nullable=False),
             sa.PrimaryKeyConstraint("source", period),
+            sqlite_with_rowid=False,
         )
 
 
