@@ -134,6 +134,14 @@ def metadata(database: str) -> dict[str, Any]:
                         "description": "daily_volume with the outlet's name, country, "
                         "language, week and month."
                     },
+                    **{
+                        f"{period}ly_{kind}": {
+                            "description": f"daily_{kind} summed per {period} (the {period}'s "
+                            "first day): fast trends over long periods."
+                        }
+                        for period in ("week", "month")
+                        for kind in ("coverage", "volume")
+                    },
                 },
             }
         },
