@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -24,9 +25,11 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    event,
     func,
     literal,
     select,
+    union,
 )
 
 from pipeline.schema import daily_coverage, daily_volume, metadata
@@ -127,3 +130,22 @@ def _refresh_period(
             .group_by(v.source),
         )
     )
+
+
+@event.listens_for(metadata, "after_create")
+def _fill_new_rollups(_target: Any, connection: Connection, **kw: Any) -> None:
+    """Rollup tables created beside existing daily rows are filled at once.
+
+    A database from before the rollups gets them from ``metadata.create_all`` empty; read as
+    they are, every trend would be zeros until the next rebuild.
+    """
+    created = {table.name for table in kw.get("tables", ())}
+    if not created & {t.name for pair in ROLLUPS.values() for t in pair}:
+        return
+    days = union(select(daily_volume.c.day), select(daily_coverage.c.day))
+    clear(connection)
+    refresh(connection, [_as_date(row[0]) for row in connection.execute(days)])
+
+
+def _as_date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value

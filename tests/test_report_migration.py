@@ -67,3 +67,17 @@ def test_0007_builds_and_fills_the_rollups_views_and_indexes(db_url: str) -> Non
     assert not set(VIEW_NAMES) & set(inspector.get_view_names())
     assert not set(ROLLUP_NAMES) & set(inspector.get_table_names())
     store.close()
+
+
+def test_rollups_created_beside_existing_coverage_are_filled(db_url: str) -> None:
+    store = Store(db_url)
+    reports_data.build(store)
+    expected = _snapshot(store)
+    with store.transaction() as conn:
+        drop_views(conn)
+        for name in ROLLUP_NAMES:
+            conn.execute(text(f"DROP TABLE {name}"))
+    store.close()
+    reopened = Store(db_url)  # creates the missing tables, as an older database would get them
+    assert _snapshot(reopened) == expected
+    reopened.close()
