@@ -158,6 +158,8 @@ runs = Table(
     Column("new", Integer, nullable=False, default=0),
     Column("relevant", Integer, nullable=False, default=0),
     Column("errors", Text),
+    # The day a digest run covered (the local day in schedule.timezone); empty for other jobs.
+    Column("day", Date),
 )
 Index("ix_runs_job_started", runs.c.job, runs.c.started_at)
 
