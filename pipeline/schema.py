@@ -181,3 +181,7 @@ digests = Table(
     Column("sent_at", DateTime),
     PrimaryKeyConstraint("day", "recipient"),
 )
+
+# Rollups, views and reading indexes over these tables register themselves on ``metadata``.
+import pipeline.rollups  # noqa: E402, F401
+import pipeline.views  # noqa: E402, F401
