@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from pipeline import migrations
 from pipeline.rollups import ROLLUPS
-from pipeline.store import Store
+from pipeline.store import Store, make_engine
 from pipeline.views import VIEW_NAMES, drop_views
 from tests import reports_data
 from tests.conftest import REPO
@@ -70,6 +72,7 @@ def test_0007_builds_and_fills_the_rollups_views_and_indexes(db_url: str) -> Non
 
 
 def test_rollups_created_beside_existing_coverage_are_filled(db_url: str) -> None:
+    """An older database (before 0007) with coverage is told to upgrade; the upgrade fills them."""
     store = Store(db_url)
     reports_data.build(store)
     expected = _snapshot(store)
@@ -77,7 +80,18 @@ def test_rollups_created_beside_existing_coverage_are_filled(db_url: str) -> Non
         drop_views(conn)
         for name in ROLLUP_NAMES:
             conn.execute(text(f"DROP TABLE {name}"))
+        for index in INDEXES.values():
+            conn.execute(text(f"DROP INDEX {index}"))
+        conn.execute(
+            text("UPDATE alembic_version SET version_num = :before"),
+            {"before": _migration().down_revision},
+        )
     store.close()
-    reopened = Store(db_url)  # creates the missing tables, as an older database would get them
+    with pytest.raises(migrations.SchemaVersionError, match="borderwatch db upgrade"):
+        Store(db_url)
+    engine = make_engine(db_url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    reopened = Store(db_url)
     assert _snapshot(reopened) == expected
     reopened.close()
