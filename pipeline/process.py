@@ -17,9 +17,9 @@ from pipeline.query import Query
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
-from pipeline.stages.relevance import apply_queries
+from pipeline.stages.relevance import add_normalized_text, apply_queries
 from pipeline.stages.sources import resolve_sources
-from pipeline.stages.stories import assign_stories
+from pipeline.stages.stories import assign_stories, batch_keys, fingerprint
 from pipeline.store import Store, utcnow
 
 
@@ -33,7 +33,14 @@ class ProcessingRules:
     outlet_names: Mapping[str, list[str]] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.
     title_window_days: int = 7
+    # Near-duplicate text within this many days: one story (config processing.*).
     story_window_days: int = 14
+    near_duplicate_threshold: float = 0.5
+
+    @property
+    def index_days(self) -> int:
+        """How many days of story keys the store must keep to apply both windows."""
+        return max(self.title_window_days, self.story_window_days)
 
 
 @dataclass
@@ -66,10 +73,17 @@ def run_stages(
     if frame.empty:
         return frame
     frame = assign_language(frame)
+    frame = add_normalized_text(frame)
     frame = apply_queries(frame, rules.topic, rules.tags)
-    since = now - dt.timedelta(days=rules.title_window_days)
-    recent = store.recent_title_keys(frame["source"].unique(), since)
-    return assign_stories(frame, recent)
+    frame = fingerprint(frame)
+    index = store.recent_story_index(batch_keys(frame))
+    return assign_stories(
+        frame,
+        index,
+        threshold=rules.near_duplicate_threshold,
+        story_window_days=rules.story_window_days,
+        title_window_days=rules.title_window_days,
+    )
 
 
 def process_items(
@@ -86,7 +100,9 @@ def process_items(
         return ProcessResult(items=len(items), skipped=len(items))
     now = now or utcnow()
     frame = run_stages(items, rules, store, now)
-    figures = store.save_articles(frame, batch_id=batch_id, chunk=chunk)
+    figures = store.save_articles(
+        frame, batch_id=batch_id, chunk=chunk, index_days=rules.index_days
+    )
     return ProcessResult(
         items=len(items),
         new=figures["new"],

@@ -6,11 +6,12 @@ key is for matching only (the stored title stays as published).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import pandas as pd
 
@@ -55,20 +56,29 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "vero_", "oly_")
 HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Hosts whose article links are redirects to the outlet: the page's canonical link is better.
+AGGREGATOR_HOSTS = frozenset(
+    {"news.google.com", "feedproxy.google.com", "feeds.feedburner.com", "news.yahoo.com", "msn.com"}
+)
+# Second-level labels under which registrable domains have three labels (dawn.com.pk, bbc.co.uk).
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac", "gob", "or", "ne"})
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def canonical_url(url: str) -> str:
     """The lossy normal form used as an article's identity (see docs/schema.md)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    for prefix in HOST_PREFIXES:
-        if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix) :]
-            break
-    port = parts.port if parts.port and parts.port != DEFAULT_PORTS.get(scheme) else None
+    host = _fold_host(parts.hostname or "")
+    try:
+        port = parts.port
+    except ValueError:  # a non-numeric or out-of-range port: keep the host alone
+        port = None
+    port = port if port and port != DEFAULT_PORTS.get(scheme) else None
     netloc = f"{host}:{port}" if port else host
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    # Percent-encoding is case-insensitive and optional for non-ASCII letters: one spelling.
+    path = quote(unquote(parts.path or "/"), safe=_PATH_SAFE)
+    path = re.sub(r"/{2,}", "/", path)
     path = re.sub(r"/amp/?$", "/", path)
     path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
     if len(path) > 1:
@@ -78,6 +88,53 @@ def canonical_url(url: str) -> str:
     ]
     query = urlencode(sorted(params), doseq=True)
     return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, query, ""))
+
+
+def _fold_host(hostname: str) -> str:
+    host = hostname.lower().rstrip(".")
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not encodable: keep it as it is
+            host = host.encode("idna").decode("ascii")
+    for prefix in HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix) :]
+    return host
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host, roughly: the last two labels, three under co.uk etc."""
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def preferred_url(url: str, canonical: str | None, source_url: str | None = None) -> str:
+    """The URL that identifies an article: the page's canonical link when it can be trusted.
+
+    A canonical link is used when it is an absolute http(s) URL (relative ones are resolved
+    against the article URL) on the same site as the article, or as the outlet's home page,
+    or when the article URL is an aggregator's redirect (Google News). It is ignored when it
+    points to another site (a syndicated copy naming the original publisher must stay an
+    article of the outlet that ran it; the copies become one story instead) and when it is a
+    site's home page while the article is not (a common template error).
+    """
+    if not canonical or not isinstance(canonical, str):
+        return url
+    candidate = urljoin(url, canonical.strip())
+    target = urlsplit(candidate)
+    if target.scheme.lower() not in ("http", "https") or not target.hostname:
+        return url
+    article = urlsplit(url)
+    if target.path.strip("/") == "" and article.path.strip("/") != "":
+        return url
+    target_site = _site(_fold_host(target.hostname))
+    sites = {_site(_fold_host(article.hostname or ""))}
+    if isinstance(source_url, str) and source_url:
+        sites.add(_site(_fold_host(urlsplit(source_url).hostname or "")))
+    if target_site in sites or _fold_host(article.hostname or "") in AGGREGATOR_HOSTS:
+        return candidate
+    return url
 
 
 def _is_tracking(name: str) -> bool:
@@ -121,9 +178,10 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
     A page's own ``<link rel=canonical>`` (item field ``canonical``) wins over the feed link.
     """
     frame = frame.copy()
-    preferred = frame["canonical"].where(
-        frame["canonical"].fillna("").str.match(r"^https?://"), frame["url"]
-    )
+    preferred = [
+        preferred_url(u, c if isinstance(c, str) else None, s if isinstance(s, str) else None)
+        for u, c, s in zip(frame["url"], frame["canonical"], frame["source_url"], strict=True)
+    ]
     frame["canonical_url"] = [canonical_url(u) for u in preferred]
     names = frame.get("source_name")
     keys = []
