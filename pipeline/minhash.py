@@ -12,7 +12,8 @@ over all shingles of a whole chunk at once: about 40x faster than datasketch's M
 
 LSH: the signature is cut into ``BANDS`` bands of ``ROWS`` bins; each band is hashed to one
 signed 64-bit key. Two documents sharing any key are candidates; the probability of that for
-Jaccard ``s`` is ``1 - (1 - s**ROWS) ** BANDS``: 0.88 at 0.5, 0.99 at 0.65, 0.12 at 0.2.
+Jaccard ``s`` is ``1 - (1 - s**ROWS) ** BANDS``: 0.73 at 0.4, 0.93 at 0.5, 0.99 at 0.6 and
+0.15 at 0.2. With 128 bins the similarity estimate has a standard error of 0.044 at 0.5.
 
 Every hash here is stable across processes and machines (no Python ``hash``): signatures and
 keys are stored in the database and compared with those of later runs.
@@ -26,16 +27,17 @@ from collections.abc import Sequence
 import numpy as np
 
 SHINGLE_WORDS = 4
-BINS = 64
-BANDS = 16
+BINS = 128
+BANDS = 20
 ROWS = 3
 # Words of a document that are shingled. The opening 400 words identify a news report; copies
 # differ mostly in their last paragraphs, and the cap bounds the cost of very long pages.
 MAX_WORDS = 400
 
 _EMPTY = np.uint32(0xFFFFFFFF)
-_BIN_SHIFT = np.uint64(64 - 6)  # log2(BINS) == 6 top bits choose the bin
-_VALUE_SHIFT = np.uint64(64 - 6 - 32)
+_BIN_BITS = 7  # log2(BINS): the top bits of a shingle hash choose its bin
+_BIN_SHIFT = np.uint64(64 - _BIN_BITS)
+_VALUE_SHIFT = np.uint64(64 - _BIN_BITS - 32)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -46,7 +48,7 @@ _MULTIPLIERS = (
     np.uint64(0x8EBC6AF09C88C6E3),
 )
 
-assert BINS == 1 << 6 and BANDS * ROWS <= BINS
+assert BINS == 1 << _BIN_BITS and BANDS * ROWS <= BINS
 
 
 def _mix(values: np.ndarray) -> np.ndarray:

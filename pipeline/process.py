@@ -35,7 +35,7 @@ class ProcessingRules:
     title_window_days: int = 7
     # Near-duplicate text within this many days: one story (config processing.*).
     story_window_days: int = 14
-    near_duplicate_threshold: float = 0.5
+    near_duplicate_threshold: float = 0.4
 
     @property
     def index_days(self) -> int:

@@ -135,7 +135,7 @@ story_signatures = Table(
     Column("story_id", Integer, nullable=False),
     Column("day", Date, nullable=False),
     Column("shingles", Integer, nullable=False),
-    # 64 little-endian uint32 MinHash values (pipeline/minhash.py).
+    # 128 little-endian uint32 MinHash values (pipeline/minhash.py).
     Column("signature", LargeBinary, nullable=False),
 )
 Index("ix_story_signatures_day", story_signatures.c.day)
