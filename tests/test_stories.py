@@ -25,9 +25,7 @@ from pipeline.textnorm import normalize_many
 from tests.conftest import base_config, make_config
 
 DATA = Path(__file__).parent / "data"
-GROUPS = yaml.safe_load((DATA / "stories" / "articles.yaml").read_text(encoding="utf-8"))[
-    "groups"
-]
+GROUPS = yaml.safe_load((DATA / "stories" / "articles.yaml").read_text(encoding="utf-8"))["groups"]
 RELEVANCE = yaml.safe_load((DATA / "relevance" / "articles.yaml").read_text(encoding="utf-8"))
 NOW = dt.datetime(2025, 11, 3, 12, 0)
 
@@ -209,12 +207,14 @@ def test_same_outlet_same_title_within_seven_days_is_one_story(setup) -> None:
         now=NOW + dt.timedelta(days=9),
     )
     stories = story_of(store)
-    assert stories["https://khyber-ledger.example/news/1"] == stories[
-        "https://khyber-ledger.example/news/2"
-    ]
-    assert stories["https://khyber-ledger.example/news/3"] != stories[
-        "https://khyber-ledger.example/news/1"
-    ]
+    assert (
+        stories["https://khyber-ledger.example/news/1"]
+        == stories["https://khyber-ledger.example/news/2"]
+    )
+    assert (
+        stories["https://khyber-ledger.example/news/3"]
+        != stories["https://khyber-ledger.example/news/1"]
+    )
     # Another outlet's own report under the same headline is not matched by the title rule.
     other = {
         **first,

@@ -10,10 +10,13 @@ import contextlib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import pandas as pd
+
+from pipeline.textnorm import normalize_for_matching, normalize_many
 
 # Query parameters that only track the reader; compared case-insensitively.
 TRACKING_PARAMS = frozenset(
@@ -142,28 +145,49 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
-_SEPARATORS = r"\s+[-–—|:•·]\s+"
+_SEPARATORS = r"\s*[-–—|:•·]\s+"
+
+
+@lru_cache(maxsize=4096)
+def _outlet_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for "Outlet: title", "Outlet | title", "title - Outlet", "title | Outlet"."""
+    escaped = "|".join(re.escape(n.strip()) for n in names if n and n.strip())
+    if not escaped:
+        return None
+    return re.compile(
+        rf"^\s*(?:{escaped})\s*[:|\-–—•·]\s+|\s+[-–—|:•·]\s*(?:{escaped})\s*$", re.IGNORECASE
+    )
+
+
+def strip_outlet(title: str, outlet_names: Iterable[str] = ()) -> str:
+    """The title without the outlet's name as a prefix or suffix (NFKC first)."""
+    text = unicodedata.normalize("NFKC", title).strip()
+    pattern = _outlet_pattern(tuple(outlet_names))
+    if pattern is None:
+        return text
+    stripped = pattern.sub("", text).strip()
+    return stripped or text
 
 
 def title_key(title: str | None, outlet_names: Iterable[str] = ()) -> str | None:
-    """Case-, punctuation- and outlet-insensitive form of a title, for matching only."""
+    """Case-, punctuation- and outlet-insensitive form of a title, for matching only.
+
+    The outlet's name is removed as a prefix or suffix, then the text is normalized as queries
+    see it (``textnorm``: case folding, Arabic-script letter variants, ZWNJ and diacritics,
+    punctuation to spaces).
+    """
     if not title:
         return None
-    text = unicodedata.normalize("NFKC", title).strip()
-    for name in outlet_names:
-        if not name:
-            continue
-        escaped = re.escape(name.strip())
-        text = re.sub(rf"^{escaped}\s*[:|\-–—]\s+", "", text, flags=re.IGNORECASE)
-        text = re.sub(rf"{_SEPARATORS}{escaped}\s*$", "", text, flags=re.IGNORECASE)
-    folded = text.casefold()
-    folded = "".join(
-        " " if unicodedata.category(ch)[0] in "PSZ" else ch
-        for ch in folded
-        if unicodedata.category(ch) != "Mn" and ch != "\u200c"
-    )
-    folded = " ".join(folded.split())
-    return folded or None
+    return normalize_for_matching(strip_outlet(title, outlet_names)) or None
+
+
+def title_keys(titles: Sequence[object], outlet_names: Sequence[Iterable[str]]) -> list[str | None]:
+    """``title_key`` for many titles at once (the normalization is vectorized)."""
+    stripped = [
+        strip_outlet(t, names) if isinstance(t, str) and t else ""
+        for t, names in zip(titles, outlet_names, strict=True)
+    ]
+    return [key or None for key in normalize_many(stripped)]
 
 
 def content_hash(*parts: str | None) -> str:
@@ -184,12 +208,14 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
     ]
     frame["canonical_url"] = [canonical_url(u) for u in preferred]
     names = frame.get("source_name")
-    keys = []
-    for i, (title, source) in enumerate(zip(frame["title"], frame["source"], strict=True)):
-        candidates = list(outlet_names.get(source, ()))
-        if names is not None and isinstance(names.iloc[i], str):
-            candidates.append(names.iloc[i])
-        keys.append(title_key(title if isinstance(title, str) else None, candidates))
+    extra = names.tolist() if names is not None else [None] * len(frame)
+    candidates = [
+        (*outlet_names.get(source, ()), name)
+        if isinstance(name, str)
+        else tuple(outlet_names.get(source, ()))
+        for source, name in zip(frame["source"], extra, strict=True)
+    ]
+    keys = title_keys(frame["title"].tolist(), candidates)
     frame["title_key"] = pd.array(keys, dtype="string")
     frame["content_hash"] = [
         content_hash(t if isinstance(t, str) else None, s if isinstance(s, str) else None)
