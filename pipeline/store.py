@@ -310,15 +310,30 @@ class Store:
                     strict=True,
                 )
             ]
-            result = conn.execute(
-                insert(stories).returning(stories.c.id, sort_by_parameter_order=True), rows
-            )
-            story_ids = [row[0] for row in result]
+            story_ids = self._insert_returning_ids(conn, stories, rows)
             by_label = dict(zip(first.index, story_ids, strict=True))
             frame.loc[needs, "story_id"] = new["story_key"].map(by_label).to_numpy()
             leads = dict(zip(story_ids, first["canonical_url"], strict=True))
         frame["story_id"] = frame["story_id"].astype("int64")
         return frame, leads
+
+    def _insert_returning_ids(
+        self, conn: Connection, table: Any, rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """Insert ``rows`` and return their new ids in the order of ``rows``."""
+        if self.dialect != "sqlite":
+            result = conn.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            )
+            return [row[0] for row in result]
+        # SQLAlchemy would insert row by row to keep the order of the ids. SQLite has one
+        # writer at a time and numbers new rows max(id) + 1, ... within this transaction, so
+        # after one executemany the new rows are exactly the highest ids, in order.
+        conn.execute(insert(table), rows)
+        newest = conn.execute(
+            select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
+        ).scalars()
+        return sorted(newest)
 
     def _insert_articles(self, conn: Connection, frame: pd.DataFrame) -> dict[str, int]:
         columns = [c.name for c in articles.columns if c.name != "id" and c.name in frame.columns]
@@ -357,8 +372,11 @@ class Store:
         """Add the new articles' keys and signatures to the story index; drop expired ones."""
         if "band_keys" not in frame.columns:
             return
-        key_rows: list[dict[str, Any]] = []
-        signature_rows: list[dict[str, Any]] = []
+        # Plain DB-API executemany: these are many small rows (about 21 per article), and
+        # SQLAlchemy's per-row parameter processing would cost more than SQLite's work.
+        sqlite_dates = self.dialect == "sqlite"
+        key_rows: list[tuple[Any, ...]] = []
+        signature_rows: list[tuple[Any, ...]] = []
         for url, story_id, day, title_hash, bands, shingles, signature in zip(
             frame["canonical_url"],
             frame["story_id"].tolist(),
@@ -372,16 +390,27 @@ class Store:
             article_id = ids.get(url)
             if article_id is None:
                 continue
-            base = {"article_id": article_id, "story_id": story_id, "day": day}
+            day_value = day.isoformat() if sqlite_dates else day
             if title_hash is not None and not pd.isna(title_hash):
-                key_rows.append({**base, "key": int(title_hash), "rule": TITLE_RULE})
+                key_rows.append((int(title_hash), TITLE_RULE, article_id, story_id, day_value))
             if bands is not None and shingles:
-                key_rows.extend({**base, "key": key, "rule": BAND_RULE} for key in bands.tolist())
-                signature_rows.append({**base, "shingles": shingles, "signature": signature})
-        for part in _chunks(key_rows, 5 * CHUNK):
-            conn.execute(insert(story_keys), part)
-        for part in _chunks(signature_rows, CHUNK):
-            conn.execute(insert(story_signatures), part)
+                key_rows.extend(
+                    (key, BAND_RULE, article_id, story_id, day_value) for key in bands.tolist()
+                )
+                signature_rows.append((article_id, story_id, day_value, shingles, signature))
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        if key_rows:
+            conn.exec_driver_sql(
+                "INSERT INTO story_keys (key, rule, article_id, story_id, day) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                key_rows,
+            )
+        if signature_rows:
+            conn.exec_driver_sql(
+                "INSERT INTO story_signatures (article_id, story_id, day, shingles, signature) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                signature_rows,
+            )
         if index_days is not None and len(frame):
             # Keys older than the window before the batch's newest day can match nothing new.
             cutoff = max(frame["day"]) - dt.timedelta(days=index_days + 1)
