@@ -141,7 +141,9 @@ class Corpus:
         )
         body = original.get("text") or original["summary"]
         paragraphs = body.split("\n\n")
-        if self.rng.random() < 0.3 and len(paragraphs) > 3:
+        if len(paragraphs) == 1:  # a teaser: the same words with the outlet's own last line
+            paragraphs.append(self._words(lang, 8) + ".")
+        elif self.rng.random() < 0.3:
             paragraphs = paragraphs[: max(3, int(len(paragraphs) * 0.7))]
         else:
             paragraphs[0] = self._words(lang, 30) + "."

@@ -22,7 +22,9 @@ from pipeline.store import Store
 
 log = logging.getLogger("borderwatch")
 
-CHUNK_ITEMS = 5000
+# Items per chunk: one transaction each. Large enough that per-chunk work (the story index
+# lookup, coverage) is shared by many articles, small enough to bound memory (about 100 MB).
+CHUNK_ITEMS = 2000
 
 
 @dataclass

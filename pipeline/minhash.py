@@ -25,6 +25,7 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 SHINGLE_WORDS = 4
 BINS = 128
@@ -63,7 +64,7 @@ def _mix(values: np.ndarray) -> np.ndarray:
 
 # Word hashes of recent chunks: news vocabularies repeat, so most words are found here.
 _WORD_CACHE: dict[str, int] = {}
-_WORD_CACHE_LIMIT = 500_000
+_WORD_CACHE_LIMIT = 100_000
 
 
 def _word_hash(word: str) -> int:
@@ -71,15 +72,17 @@ def _word_hash(word: str) -> int:
 
 
 def _hash_words(words: list[str]) -> np.ndarray:
-    """Stable 64-bit hashes of ``words`` (each distinct word is hashed once)."""
+    """Stable 64-bit hashes of ``words`` (each distinct word is looked up or hashed once)."""
+    codes, uniques = pd.factorize(np.array(words, dtype=object), sort=False)
     cache = _WORD_CACHE
-    missing = set(words).difference(cache)
+    missing = [w for w in uniques if w not in cache]
     if len(cache) + len(missing) > _WORD_CACHE_LIMIT:
         cache.clear()
-        missing = set(words)
+        missing = list(uniques)
     for word in missing:
         cache[word] = _word_hash(word)
-    return np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
+    hashes = np.fromiter(map(cache.__getitem__, uniques), dtype=np.uint64, count=len(uniques))
+    return hashes[codes]
 
 
 def _head(doc: str) -> str:

@@ -38,11 +38,11 @@ def normalize_code(code: str | None) -> str | None:
     return base if re.fullmatch(r"[a-z]{2,3}", base) else None
 
 
-@lru_cache(maxsize=1)
 def _identifier():  # noqa: ANN202 - py3langid has no public type for it
+    """py3langid's packaged model, loaded without keeping it as the module's global."""
     from py3langid import langid
 
-    return langid._get_identifier()  # the packaged model, loaded once per process
+    return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,8 @@ def _model() -> _Model:
         else:
             first[code] = position
     return _Model(
-        nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32).astype(np.int32),
+        # A view of the automaton's table, not a copy (it is the largest part of the model).
+        nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
         rowbase=np.asarray(ident._rowbase, dtype=np.int64),
         output=np.asarray(ident.tk_output, dtype=np.int32),
         ptc=np.ascontiguousarray(np.asarray(ident.nb_ptc)[:, keep], dtype=np.float32),

@@ -69,6 +69,8 @@ def fingerprint(frame: pd.DataFrame) -> pd.DataFrame:
     frame["signature"] = [row.tobytes() for row in sigs]
     frame["shingles"] = sizes
     frame["band_keys"] = [row if size else None for row, size in zip(keys, sizes, strict=True)]
+    # The normalized text has served the queries and the signatures: free it.
+    frame = frame.drop(columns=["norm_title", "norm_summary", "norm_text"])
     frame["title_hash"] = [
         minhash.stable_key(source, key)
         if isinstance(key, str) and key.count(" ") + 1 >= MIN_TITLE_WORDS
