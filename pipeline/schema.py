@@ -103,6 +103,8 @@ articles = Table(
 )
 Index("ix_articles_day_source", articles.c.day, articles.c.source)
 Index("ix_articles_story", articles.c.story_id)
+# Stored-article checks look up collected URLs as well as canonical ones.
+Index("ix_articles_url", articles.c.url)
 Index("ix_articles_source_title_key", articles.c.source, articles.c.title_key)
 
 # The near-duplicate index of the recent window (see docs/processing.md): what a new article

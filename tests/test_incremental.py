@@ -139,3 +139,38 @@ def test_the_index_lookup_reads_only_matching_keys(setup) -> None:
     assert 1 <= len(index.keys) < total
     assert set(index.keys["key"]) == {one}
     assert set(index.signatures["article_id"]) == set(index.keys["article_id"])
+
+
+def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
+    """process_staging with the analysis in a worker process stores exactly what it stores
+    without one, chunk by chunk, and a second pass over the same files adds nothing."""
+    from borderwatch.ingest import process_staging
+    from crawler.staging import StagingArea
+
+    rules = processing_rules(make_config(tmp_path, base_config(tmp_path)))
+    others = [article for group in GROUPS[1:] for article in group["copies"] + group["apart"]]
+    items = wire_items() + [
+        article_item(article, 100 + n, hours_ago=n) for n, article in enumerate(others)
+    ]
+    results = {}
+    for mode in ("sequential", "worker"):
+        staging = StagingArea(tmp_path / mode / "staging")
+        for part in (items[:7], items[7:]):
+            with staging.writer("test") as writer:
+                for item in part:
+                    writer.write(item)
+        store = Store(f"sqlite:///{tmp_path / mode / 'db.sqlite'}")
+        first = process_staging(staging, store, rules, chunk_items=3, parallel=(mode == "worker"))
+        assert (first.new, staging.batches()) == (len(items), [])
+        with store.engine.connect() as conn:
+            results[mode] = (
+                conn.execute(
+                    text("SELECT id, url, story_id, relevant, language FROM articles ORDER BY id")
+                ).all(),
+                conn.execute(
+                    text("SELECT id, articles, outlets, lead_article_id FROM stories ORDER BY id")
+                ).all(),
+            )
+        store.close()
+    assert results["worker"] == results["sequential"]
+    assert len(results["worker"][1]) < len(items)  # copies were grouped across chunks

@@ -1,8 +1,9 @@
-"""The near-duplicate story index: story_keys and story_signatures.
+"""The near-duplicate story index (story_keys, story_signatures) and an index on articles.url.
 
 Both tables are derived from articles and hold only the story window (see docs/processing.md).
 They start empty: articles stored before this revision keep their stories, and articles
-collected from now on are compared with each other.
+collected from now on are compared with each other. ``ix_articles_url`` serves the check for
+stored articles by collected URL, which otherwise scans the table.
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_articles_url", "articles", ["url"])
     op.create_table(
         "story_keys",
         sa.Column("key", sa.BigInteger(), nullable=False),
@@ -58,3 +60,4 @@ def downgrade() -> None:
     op.drop_index("ix_story_keys_day", table_name="story_keys")
     op.drop_index("ix_story_keys_key", table_name="story_keys")
     op.drop_table("story_keys")
+    op.drop_index("ix_articles_url", table_name="articles")
