@@ -124,11 +124,27 @@ class ScheduleSettings(_Strict):
         return time.fromisoformat(self.digest_time)
 
 
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
+
+
+def check_address(value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise ValueError(f"expected an e-mail address like analyst@example.org, got {value!r}")
+    return value
+
+
 class DigestSettings(_Strict):
     recipients: list[str] = []
     outbox: str = "outbox"
     empty_day: Literal["note", "skip"] = "note"
     top_stories: int = Field(10, ge=1, le=100)
+    silent_after: Duration = parse_duration("3d")
+    failing_after: int = Field(2, ge=1)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [check_address(v) for v in value]
 
 
 class SpikeSettings(_Strict):
@@ -150,6 +166,28 @@ class EmailSettings(_Strict):
     sender: str = "borderwatch@localhost"
     username_env: str = "BORDERWATCH_SMTP_USER"
     password_env: str = "BORDERWATCH_SMTP_PASSWORD"
+    ca_file: str | None = None
+    timeout: Duration = 60
+    retries: int = Field(4, ge=0, le=20)
+    retry_delay: float = Field(30.0, ge=0)
+    unsubscribe: str | None = None
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_address(cls, value: str) -> str:
+        return check_address(value)
+
+    @field_validator("unsubscribe")
+    @classmethod
+    def _unsubscribe_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(https?://[^/\s]+|mailto:[^\s]+@[^\s]+)", value):
+            raise ValueError(f"expected an https:// or mailto: address, got {value!r}")
+        return value
+
+    @property
+    def unsubscribe_address(self) -> str:
+        """Where List-Unsubscribe points: the configured address, else a mail to the sender."""
+        return self.unsubscribe or f"mailto:{self.sender}?subject=unsubscribe"
 
 
 FeedKind = Literal["rss", "gnews", "sitemap", "site"]

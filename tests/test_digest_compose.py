@@ -1,0 +1,138 @@
+"""What the digest says about a known day: stories, tag trends, spikes and source health."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from borderwatch.digest.compose import ALL, clean_text, compose_digest, safe_url
+from borderwatch.spikes import SpikeRule
+from pipeline.store import Store
+from tests.digest_data import DAY, NOW, Seeder, seed_day
+
+TAGS = ["talks", "ceasefire", "border", "trade", "refugees"]
+
+
+@pytest.fixture
+def store(db_url: str):
+    store = Store(db_url)
+    seed_day(store)
+    yield store
+    store.close()
+
+
+def compose(store: Store, **kwargs):
+    return compose_digest(store, DAY, "Asia/Karachi", TAGS, 10, now=NOW, **kwargs)
+
+
+def test_stories_are_ranked_by_outlets_with_lead_time_and_who_else_carried_them(store) -> None:
+    content = compose(store)
+    titles = [s.title for s in content.stories]
+    assert titles[0] == "Kabul and Islamabad agree ceasefire monitoring mechanism in Istanbul"
+    lead = content.stories[0]
+    assert lead.outlet == "TOLOnews"
+    assert lead.url == "https://tolonews.example/news/17"
+    assert lead.published.strftime("%H:%M %Z") == "09:15 PKT"
+    assert lead.also_reported_by == ["Dawn", "Geo News", "Al Jazeera English"]
+    assert lead.tags == ["talks", "ceasefire"]  # in the configured order
+    assert lead.summary.startswith("Delegations agreed on a joint mechanism")
+    # Two outlets next; its first copy (01:30 in Karachi, still the 26th in UTC) counts today.
+    assert content.stories[1].outlets == ["BBC Urdu", "Khaama Press"]
+    # The Torkham story began three days before: listed, marked developing, not counted new.
+    torkham = content.stories[2]
+    assert torkham.outlet == "Geo News" and not torkham.new
+    assert torkham.first_day == DAY - dt.timedelta(days=3)
+    # An article without a publication date counts on the day it was collected.
+    assert "Refugee returns through Torkham slow down" in titles
+    # Not relevant, or after midnight: not in this day's digest.
+    assert "Cricket: Pakistan beat Afghanistan" not in titles
+    assert "Next day story" not in titles
+    assert "Border routine follow-up" not in titles
+    assert (content.total_stories, content.new_stories, len(content.stories)) == (10, 9, 10)
+    assert content.total_articles == 14
+    assert content.outlets == 6
+
+
+def test_top_limits_the_list_but_not_the_counts(store) -> None:
+    content = compose_digest(store, DAY, "Asia/Karachi", TAGS, 3, now=NOW)
+    assert len(content.stories) == 3
+    assert content.total_stories == 10
+
+
+def test_tag_trends_compare_today_with_the_trailing_means_and_flag_spikes(store) -> None:
+    content = compose(store)
+    border = next(t for t in content.tags if t.tag == "border")
+    assert (border.stories, border.articles, border.yesterday) == (6, 7, 1)
+    assert border.mean7 == pytest.approx(8 / 7)
+    assert border.mean14 == pytest.approx(15 / 14)
+    assert border.spike
+    trade = next(t for t in content.tags if t.tag == "trade")
+    assert (trade.articles, trade.spike) == (1, False)
+    assert {t.tag for t in content.spiking} == {"border", "talks", "ceasefire"}
+    assert content.overall.tag == ALL and content.overall.articles == 14
+    # The chart's series: 30 days ending today, zeros included.
+    assert len(content.series) == 30
+    assert content.series.index[-1] == DAY
+    assert content.series["border"].iloc[-1] == 7
+    assert content.spikes["border"].iloc[-1]
+
+
+def test_the_spike_rule_comes_from_configuration(store) -> None:
+    strict = compose(store, rule=SpikeRule(ratio=10, sigma=2, baseline_days=14, min_count=5))
+    assert not strict.spiking
+
+
+def test_no_spike_is_called_before_there_is_history(db_url: str) -> None:
+    store = Store(db_url)
+    seed = Seeder(store)
+    seed.sources()
+    for n in range(6):
+        seed.article(
+            "dawn", f"First day {n}", dt.datetime(2025, 10, 27, 8, n), f"s{n}", ("border",)
+        )
+    content = compose(store)
+    store.close()
+    border = next(t for t in content.tags if t.tag == "border")
+    # Days before the first article are unknown, not zero.
+    assert border.articles == 6 and border.mean7 is None and not border.spike
+
+
+def test_source_health_names_failing_and_silent_sources(store) -> None:
+    problems = {p.name: p for p in compose(store).problems}
+    assert set(problems) == {"TOLOnews", "Khaama Press"}
+    assert problems["TOLOnews"].status == "failing"
+    assert "4 failures in a row" in problems["TOLOnews"].detail
+    assert "HTTP 503" in problems["TOLOnews"].detail
+    assert problems["Khaama Press"].status == "silent"
+    assert "2025-10-23" in problems["Khaama Press"].detail
+    # A longer tolerance makes the silent source acceptable.
+    quiet = compose(store, silent_after=dt.timedelta(days=7)).problems
+    assert [p.name for p in quiet] == ["TOLOnews"]
+
+
+def test_an_empty_day_has_no_stories(db_url: str, tmp_path: Path) -> None:
+    store = Store(db_url)
+    content = compose_digest(store, DAY, "Asia/Karachi", TAGS, now=NOW)
+    store.close()
+    assert content.empty and content.total_articles == 0
+    assert content.overall.articles == 0
+
+
+def test_feed_text_is_tamed_and_only_web_links_survive() -> None:
+    assert clean_text("a\u202eevil\u202c b\x00c\n\td") == "aevil b c d"
+    assert clean_text("گفت\u200cوگو") == "گفت\u200cوگو"  # ZWNJ is part of Persian spelling
+    assert safe_url("https://dawn.com/news/1") == "https://dawn.com/news/1"
+    for bad in (
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "java\tscript:alert(1)",
+        "&#106;avascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "https://",
+        "//evil.example/x",
+        "https://dawn.com/\u202egnp.exe",
+        None,
+    ):
+        assert safe_url(bad) is None, bad
