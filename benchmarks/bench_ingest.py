@@ -234,9 +234,18 @@ def ingest_file(db_url: str, corpus: Path, staging_root: Path) -> tuple[int, flo
     return result.new, seconds
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its ended children (the analysis worker)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def child_ingest(args: argparse.Namespace) -> None:
     """Run in a child process: ingest the corpus and print figures as JSON."""
+    cpu_before = _cpu_seconds()
     new, seconds = ingest_file(args.db, Path(args.corpus), Path(args.staging))
+    cpu = _cpu_seconds() - cpu_before
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # The analysis worker has ended with process_staging: its peak is the children's maximum.
     worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -245,6 +254,7 @@ def child_ingest(args: argparse.Namespace) -> None:
             {
                 "new": new,
                 "seconds": seconds,
+                "cpu_seconds": cpu,
                 "peak_mb": peak_kb / 1024,
                 "worker_peak_mb": worker_kb / 1024,
             }
@@ -449,6 +459,11 @@ def main() -> None:
     print(
         f"ingest: {figures['new']:,} new articles in {figures['seconds']:.1f} s = "
         f"{rate:,.0f} articles/s (target >= 5,000)"
+    )
+    print(
+        f"        CPU time {figures['cpu_seconds']:.1f} s (both processes) = "
+        f"{args.articles / figures['cpu_seconds']:,.0f} articles per CPU-second; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores during the run"
     )
     both = figures["peak_mb"] + figures["worker_peak_mb"]
     print(
