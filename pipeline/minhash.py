@@ -95,6 +95,21 @@ def _head(doc: str) -> str:
 
 
 def signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures of already-normalized documents, ``_BATCH`` documents at a time.
+
+    See ``_signatures``; batching bounds the memory of the per-word arrays.
+    """
+    if len(documents) <= _BATCH:
+        return _signatures(documents)
+    parts = [_signatures(documents[i : i + _BATCH]) for i in range(0, len(documents), _BATCH)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+# Documents per vectorized pass: large enough to amortize numpy's per-call cost.
+_BATCH = 500
+
+
+def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures of already-normalized documents (words separated by single spaces).
 
     Returns ``(signatures, sizes)``: a ``(n, BINS)`` uint32 array and the number of shingles of
