@@ -16,6 +16,7 @@ from pathlib import Path
 
 from borderwatch.crawl_state import StoreCrawlState
 from crawler.run import run_crawl
+from crawler.state import MemoryState
 from pipeline.store import Store
 
 
@@ -30,12 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     handler.setLevel(logging.WARNING)
     logging.getLogger().addHandler(handler)
     job = json.loads(Path(args.plan).read_text(encoding="utf-8"))
-    store = Store(job["database"], create=False)
-    try:
-        report = run_crawl(job["plan"], StoreCrawlState(store), job["staging"], job["options"])
-    finally:
-        store.close()
-    Path(args.report).write_text(json.dumps(asdict(report)), encoding="utf-8")
+    if job.get("check"):
+        # ``sources check``: no database, no staging; the outcomes are the report.
+        state = MemoryState()
+        report = asdict(run_crawl(job["plan"], state, None, job["options"], check_only=True))
+        report["outcomes"] = [
+            {"source": source, "url": url, **outcome}
+            for (source, url), outcome in state.outcomes.items()
+        ]
+    else:
+        store = Store(job["database"], create=False)
+        try:
+            crawl = run_crawl(job["plan"], StoreCrawlState(store), job["staging"], job["options"])
+        finally:
+            store.close()
+        report = asdict(crawl)
+    Path(args.report).write_text(json.dumps(report, default=str), encoding="utf-8")
     return 0
 
 

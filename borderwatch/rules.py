@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from borderwatch.config import Config
+from crawler.backoff import FLAG_GONE
 from pipeline.process import ProcessingRules
 from pipeline.query import parse_query
 from pipeline.stages.sources import build_lookup
@@ -52,13 +53,14 @@ def crawl_options(config: Config) -> dict[str, Any]:
 def plan_targets(config: Config, due: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Merge due feed_state rows with their configuration into crawl plan entries.
 
-    Targets no longer in the configuration are left out (their rows stay for the history).
+    Targets no longer in the configuration are left out (their rows stay for the history), and
+    so are targets flagged as gone (HTTP 410) until ``borderwatch sources reset`` clears them.
     """
     by_target = {(s.key, f.url): (s, f) for s in config.sources for f in s.feeds}
     plan = []
     for row in due:
         found = by_target.get((row["source"], row["url"]))
-        if not found:
+        if not found or str(row.get("flagged") or "").startswith(FLAG_GONE):
             continue
         source, feed = found
         full_text = config.collect.full_text if source.full_text is None else source.full_text
@@ -77,6 +79,7 @@ def plan_targets(config: Config, due: list[dict[str, Any]]) -> list[dict[str, An
                 "last_modified": row.get("last_modified"),
                 "body_hash": row.get("body_hash"),
                 "consecutive_failures": row.get("consecutive_failures") or 0,
+                "interval_seconds": row.get("interval_seconds"),
             }
         )
     return plan

@@ -13,6 +13,12 @@ from email.utils import parsedate_to_datetime
 MAX_BACKOFF = timedelta(hours=24)
 # After this many consecutive failures (or one 410 Gone) a target is flagged for the user.
 FLAG_AFTER_FAILURES = 10
+# The text of feed_state.flagged starts with one of these.
+FLAG_GONE = "gone (HTTP 410)"
+FLAG_FAILING = "failing"
+# A flagged target is not retried on its normal rhythm: a gone one never (until the user resets
+# it), a failing one once a week, so that a revived site is noticed without being hammered.
+FLAGGED_RETRY = timedelta(days=7)
 
 
 @dataclass(frozen=True)

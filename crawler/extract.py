@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import trafilatura
 from lxml import html as lxml_html
@@ -58,8 +59,9 @@ def extract_article(
         )
     except Exception:  # trafilatura raises on some broken markup; the feed fields remain
         document = None
+    tree = _tree(page)  # parsed once for the canonical link and the declared language
     result = Extraction(
-        canonical=_canonical_link(page, url), declared_language=_declared_language(page)
+        canonical=_canonical_link(tree, url), declared_language=_declared_language(tree)
     )
     if document is None:
         return result
@@ -81,8 +83,7 @@ def _tree(page: bytes | str) -> Any:
         return None
 
 
-def _canonical_link(page: bytes | str, url: str | None) -> str | None:
-    tree = _tree(page)
+def _canonical_link(tree: Any, url: str | None) -> str | None:
     if tree is None:
         return None
     for href in tree.xpath('//link[@rel="canonical"]/@href'):
@@ -90,14 +91,11 @@ def _canonical_link(page: bytes | str, url: str | None) -> str | None:
         if href.startswith(("http://", "https://")):
             return href
         if href.startswith("/") and url:
-            from urllib.parse import urljoin
-
             return urljoin(url, href)
     return None
 
 
-def _declared_language(page: bytes | str) -> str | None:
-    tree = _tree(page)
+def _declared_language(tree: Any) -> str | None:
     if tree is None:
         return None
     values = tree.xpath("/html/@lang") or tree.xpath(

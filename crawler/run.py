@@ -21,41 +21,63 @@ from crawler.state import CrawlState
 
 @dataclass
 class CrawlReport:
+    """What one crawl did: responses received, feed/sitemap/listing bodies parsed, article
+    pages fetched (or failed), items staged, and the staging batch written."""
+
     fetched: int = 0
+    parsed: int = 0
+    articles: int = 0
     staged: int = 0
     batch: str | None = None
 
 
-def build_settings(options: dict[str, Any]) -> Settings:
+def build_settings(options: dict[str, Any], *, check_only: bool = False) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.update(crawl_settings(options), priority="cmdline")
+    if check_only:
+        settings.set("ITEM_PIPELINES", {}, priority="cmdline")
     return settings
 
 
 def run_crawl(
     plan: list[dict[str, Any]],
     state: CrawlState,
-    staging_dir: str,
+    staging_dir: str | None,
     options: dict[str, Any],
+    *,
+    check_only: bool = False,
 ) -> CrawlReport:
-    """Fetch every target of ``plan``, stage the new articles and report what happened."""
+    """Fetch every target of ``plan``, stage the new articles and report what happened.
+
+    With ``check_only`` each target is fetched once without validators, nothing is followed or
+    staged, and what was found goes to ``state.record_fetch`` only.
+    """
     if not plan:
         return CrawlReport()
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    process = CrawlerProcess(build_settings(options))
+    process = CrawlerProcess(build_settings(options, check_only=check_only))
     crawler = process.create_crawler(SourcesSpider)
     intervals = Intervals(
         int(options.get("source_interval", 3600)),
         int(options.get("min_interval", 900)),
         int(options.get("max_interval", 43200)),
     )
-    process.crawl(crawler, plan=plan, state=state, staging_dir=staging_dir, intervals=intervals)
+    process.crawl(
+        crawler,
+        plan=plan,
+        state=state,
+        staging_dir=staging_dir,
+        intervals=intervals,
+        check_only=check_only,
+    )
     process.start()
     spider = crawler.spider
     return CrawlReport(
         fetched=getattr(spider, "stats_fetched", 0),
+        parsed=getattr(spider, "stats_parsed", 0),
+        articles=getattr(spider, "stats_articles", 0),
         staged=getattr(spider, "staged_items", 0),
         batch=getattr(spider, "staged_batch", None),
     )

@@ -38,7 +38,13 @@ RETRY_ENABLED = False
 # Each crawl is a fresh process: a cache would only serve stale feeds.
 HTTPCACHE_ENABLED = False
 
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+# Refuse non-http(s) URLs and non-public addresses: the middleware checks every hop (redirects
+# pass through it again) for literal addresses; the resolver checks each host name's address at
+# connection time, so DNS rebinding cannot get past it (see crawler/safety.py).
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {"crawler.safety.SafetyMiddleware": 50}
+TWISTED_DNS_RESOLVER = "crawler.safety.SafeResolver"
+BORDERWATCH_ALLOW_PRIVATE_ADDRESSES = False
+BORDERWATCH_ALLOWED_NETWORKS: list[str] = []
 ITEM_PIPELINES = {"crawler.pipelines.StagingPipeline": 500}
 
 LOG_LEVEL = "WARNING"
@@ -62,4 +68,6 @@ def crawl_settings(options: dict[str, Any]) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": int(options.get("max_body_bytes", 15 * 1024 * 1024)),
         "REDIRECT_MAX_TIMES": int(options.get("max_redirects", 5)),
         "CLOSESPIDER_TIMEOUT": int(options.get("crawl_time_limit", 1200)),
+        "BORDERWATCH_ALLOW_PRIVATE_ADDRESSES": bool(options.get("allow_private_addresses")),
+        "BORDERWATCH_ALLOWED_NETWORKS": list(options.get("allowed_networks") or []),
     }

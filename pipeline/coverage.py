@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, bindparam, delete, distinct, func, literal, select, tuple_
 
+from pipeline import rollups
 from pipeline.schema import article_tags, articles, daily_coverage, daily_volume
 
 ALL_TAGS = "*"
@@ -57,6 +58,7 @@ def rebuild(conn: Connection, since: dt.date | None = None) -> int:
         if since is not None:
             stmt = stmt.where(table.c.day >= since)
         conn.execute(stmt)
+    rollups.clear(conn, since)
     recompute_days(conn, days)
     return len(days)
 
@@ -103,6 +105,7 @@ def _insert_aggregates(conn: Connection, day_filter, params: dict) -> None:
     columns = ["day", "source", "tag", "articles", "stories"]
     conn.execute(daily_coverage.insert().from_select(columns, relevant_all), params)
     conn.execute(daily_coverage.insert().from_select(columns, per_tag), params)
+    rollups.refresh(conn, days)
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:

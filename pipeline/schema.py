@@ -198,6 +198,8 @@ runs = Table(
     Column("new", Integer, nullable=False, default=0),
     Column("relevant", Integer, nullable=False, default=0),
     Column("errors", Text),
+    # The day a digest run covered (the local day in schedule.timezone); empty for other jobs.
+    Column("day", Date),
 )
 Index("ix_runs_job_started", runs.c.job, runs.c.started_at)
 
@@ -213,3 +215,7 @@ digests = Table(
     Column("sent_at", DateTime),
     PrimaryKeyConstraint("day", "recipient"),
 )
+
+# Rollups, views and reading indexes over these tables register themselves on ``metadata``.
+import pipeline.rollups  # noqa: E402, F401
+import pipeline.views  # noqa: E402, F401

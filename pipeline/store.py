@@ -32,6 +32,7 @@ from pipeline import coverage
 from pipeline.schema import (
     article_tags,
     articles,
+    digests,
     feed_state,
     ingested_batches,
     metadata,
@@ -566,6 +567,51 @@ class Store:
                 .where(runs.c.id == run_id)
                 .values(finished_at=utcnow(), status=status, **figures)
             )
+
+    def close_stale_runs(self, note: str) -> int:
+        """Mark runs left 'running' by a process that died as failed; returns how many."""
+        with self.transaction() as conn:
+            return conn.execute(
+                update(runs)
+                .where(runs.c.status == "running")
+                .values(status="failed", finished_at=utcnow(), errors=note)
+            ).rowcount
+
+    def last_runs(self) -> pd.DataFrame:
+        """The latest run of every job."""
+        latest = select(runs.c.job, func.max(runs.c.id).label("id")).group_by(runs.c.job)
+        latest = latest.subquery()
+        query = select(runs).join(latest, runs.c.id == latest.c.id).order_by(runs.c.job)
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    def digest_done_recipients(self, day: dt.date) -> set[str]:
+        """Recipients whose digest of ``day`` was sent or written to the outbox."""
+        query = select(digests.c.recipient).where(
+            digests.c.day == day, digests.c.status.in_(("sent", "written"))
+        )
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(query)}
+
+    def digest_run_done(self, day: dt.date) -> bool:
+        """True when a digest run for ``day`` finished ok."""
+        query = select(func.count()).where(
+            runs.c.job == "digest", runs.c.day == day, runs.c.status == "ok"
+        )
+        with self.engine.connect() as conn:
+            return bool(conn.execute(query).scalar_one())
+
+    def forget_validators(self, targets: Iterable[tuple[str, str]]) -> None:
+        """Make targets due now and fetched in full, as if never fetched: after an interrupted
+        crawl, articles listed by a feed it had already read may not have been fetched yet."""
+        reset = {"etag": None, "last_modified": None, "body_hash": None, "next_fetch_at": None}
+        with self.transaction() as conn:
+            for source, url in targets:
+                conn.execute(
+                    update(feed_state)
+                    .where(feed_state.c.source == source, feed_state.c.url == url)
+                    .values(**reset)
+                )
 
     # -- reading for outputs --------------------------------------------------------------------
     def read_sql(self, query: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:

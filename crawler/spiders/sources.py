@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -21,18 +21,27 @@ from twisted.python.failure import Failure
 
 from crawler.backoff import (
     FLAG_AFTER_FAILURES,
+    FLAG_FAILING,
+    FLAG_GONE,
+    FLAGGED_RETRY,
     Intervals,
     after_failure,
     after_success,
     parse_retry_after,
+    polling_interval,
 )
 from crawler.extract import extract_article
 from crawler.feeds import parse_feed
 from crawler.items import TEXT_BLOCKED, TEXT_ERROR, TEXT_NOT_FETCHED, TEXT_OK, make_item
+from crawler.safety import refused_host
 from crawler.sitemaps import parse_sitemap
 from crawler.state import CrawlState
 
 BLOCKED_STATUSES = {401, 402, 403, 451}
+# Statuses the callbacks handle themselves. Not "handle_httpstatus_all": that would also stop
+# the redirect middleware from following 301/302/307/308.
+ERROR_STATUSES = list(range(400, 600))
+TARGET_STATUSES = [304, *ERROR_STATUSES]
 # Child sitemaps of a sitemap index followed per target (news sitemaps are small and recent).
 MAX_CHILD_SITEMAPS = 20
 
@@ -44,8 +53,9 @@ class SourcesSpider(scrapy.Spider):
         self,
         plan: list[dict[str, Any]],
         state: CrawlState,
-        staging_dir: str,
+        staging_dir: str | None,
         intervals: Intervals | None = None,
+        check_only: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -53,9 +63,17 @@ class SourcesSpider(scrapy.Spider):
         self.state = state
         self.staging_dir = staging_dir
         self.intervals = intervals or Intervals()
+        # check_only: fetch each target once, unconditionally, follow nothing, stage nothing,
+        # and report what was found (``borderwatch sources check``).
+        self.check_only = check_only
         self.staged_batch: str | None = None
         self.staged_items = 0
         self.stats_fetched = 0
+        self.stats_parsed = 0
+        self.stats_articles = 0
+        # Targets whose outcome has been recorded; the rest are recorded when the spider
+        # closes early (the crawl's time limit), so that no target is silently skipped.
+        self.answered: set[tuple[str, str]] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for target in self.plan:
@@ -63,7 +81,7 @@ class SourcesSpider(scrapy.Spider):
 
     def _target_request(self, target: dict[str, Any], url: str, **meta: Any) -> scrapy.Request:
         headers = {}
-        if url == target["url"]:
+        if url == target["url"] and not self.check_only:
             if target.get("etag"):
                 headers["If-None-Match"] = target["etag"]
             if target.get("last_modified"):
@@ -74,7 +92,7 @@ class SourcesSpider(scrapy.Spider):
             errback=self.target_failed,
             headers=headers,
             dont_filter=True,
-            meta={"target": target, "handle_httpstatus_all": True, **meta},
+            meta={"target": target, "handle_httpstatus_list": TARGET_STATUSES, **meta},
         )
 
     # -- targets --------------------------------------------------------------------------------
@@ -85,24 +103,41 @@ class SourcesSpider(scrapy.Spider):
         self.stats_fetched += 1
         if response.status == 304:
             if top_level:
-                self._record_success(target, now, status="not_modified", ttl=None)
+                # The feed's rhythm learnt from its last full body still holds.
+                ttl = max_age(response) or target.get("interval_seconds")
+                self._record_success(target, now, status="not_modified", ttl=ttl)
             return
         if response.status >= 400:
             if top_level:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+                retry_after = None
+                if response.status in (429, 503):
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
                 self._record_failure(
-                    target, now, f"HTTP {response.status}", retry_after, gone=response.status == 410
+                    target,
+                    now,
+                    f"HTTP {response.status}",
+                    retry_after,
+                    gone=response.status == 410,
+                    response=response,
                 )
             return
         body_hash = hashlib.sha256(response.body).hexdigest()
-        if top_level and body_hash == target.get("body_hash"):
+        if top_level and not self.check_only and body_hash == target.get("body_hash"):
             # Some servers send fresh validators for an unchanged body: no need to parse it.
-            self._record_success(target, now, status="unchanged", ttl=None, response=response)
+            self._record_success(
+                target,
+                now,
+                status="unchanged",
+                ttl=max_age(response) or target.get("interval_seconds"),
+                response=response,
+            )
             return
 
+        self.stats_parsed += 1
         kind = target.get("kind", "rss")
         items: list[dict[str, Any]]
         error: str | None = None
+        warning: str | None = None
         ttl: int | None = None
         follow: list[str] = []
         if kind in ("rss", "gnews"):
@@ -119,23 +154,48 @@ class SourcesSpider(scrapy.Spider):
                 error = result.error or "not a feed"
             elif result.error and not items:
                 error = result.error
+            elif result.error:
+                warning = result.error
+            elif not result.entries:
+                warning = "the feed has no entries"
         elif kind == "sitemap":
             result = parse_sitemap(
                 response.body, url=response.url, source=target["source"], now=now
             )
-            items, error = result.items, (result.error if not result.items else None)
+            items = result.items
             if top_level:
                 follow = result.sitemaps[:MAX_CHILD_SITEMAPS]
+            if result.error and not (items or follow):
+                error = result.error
+            elif result.error:
+                warning = result.error
+            elif not (items or follow):
+                warning = "the sitemap lists no URLs"
         else:
             items, follow = self._listing(response, target)
+            if not items and not response.meta.get("child"):
+                warning = f"no link matches article_pattern {target.get('article_pattern')!r}"
 
         if error and top_level:
-            self._record_failure(target, now, error, None)
+            self._record_failure(target, now, error, None, response=response)
             return
 
         for item in items:
             item.setdefault("source", target["source"])
             item.setdefault("feed_url", target["url"])
+        if self.check_only:
+            if top_level:
+                self._record_success(
+                    target,
+                    now,
+                    status="warning" if warning else "ok",
+                    ttl=ttl or max_age(response),
+                    response=response,
+                    entries=len(items),
+                    warning=warning,
+                    newest=_newest(items),
+                )
+            return
         urls = [i["url"] for i in items]
         known = self.state.known_urls(urls) if urls else set()
         if target.get("refresh_updated"):
@@ -145,12 +205,14 @@ class SourcesSpider(scrapy.Spider):
             self._record_success(
                 target,
                 now,
-                status="ok",
-                ttl=ttl,
+                status="warning" if warning else "ok",
+                ttl=ttl or max_age(response),
                 response=response,
                 body_hash=body_hash,
                 entries=len(items),
                 new=len(fresh),
+                warning=warning,
+                newest=_newest(items),
             )
         for url in follow:
             page = response.meta.get("page", 1) + 1
@@ -191,11 +253,13 @@ class SourcesSpider(scrapy.Spider):
         target = request.meta["target"]
         if request.meta.get("child"):
             return
-        message = failure.getErrorMessage() or failure.type.__name__
-        self._record_failure(target, datetime.now(UTC), f"{failure.type.__name__}: {message}", None)
+        message = refused_host(urlsplit(request.url).hostname) or failure_message(failure)
+        self._record_failure(target, datetime.now(UTC), message, None)
 
     # -- articles -------------------------------------------------------------------------------
     def _article(self, target: dict[str, Any], item: dict[str, Any]) -> Iterator[Any]:
+        # Search-feed links are news.google.com redirects to the outlet: the feed fields are
+        # kept and the link as collected, so the outlet's page is not fetched.
         full_text = target.get("full_text", True) and target.get("kind") != "gnews"
         if not full_text:
             item.setdefault("text_status", TEXT_NOT_FETCHED)
@@ -205,11 +269,16 @@ class SourcesSpider(scrapy.Spider):
             item["url"],
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"item": item, "handle_httpstatus_all": True},
+            meta={
+                "item": item,
+                "listing": target.get("kind") == "site",
+                "handle_httpstatus_list": ERROR_STATUSES,
+            },
         )
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
         item = dict(response.meta["item"])
+        self.stats_articles += 1
         if response.status >= 400:
             item["text_status"] = (
                 TEXT_BLOCKED if response.status in BLOCKED_STATUSES else TEXT_ERROR
@@ -220,6 +289,9 @@ class SourcesSpider(scrapy.Spider):
         item["text_status"] = extraction.status
         if extraction.status == TEXT_OK:
             item["text"] = extraction.text
+        if response.meta.get("listing") and extraction.title:
+            # A listing page's link text may be "Read more"; the page knows its own title.
+            item["title"] = extraction.title
         item.setdefault("title", extraction.title)
         item.setdefault("author", extraction.author)
         if extraction.canonical:
@@ -234,9 +306,20 @@ class SourcesSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[dict[str, Any]]:
         request = failure.request  # type: ignore[attr-defined]
         item = dict(request.meta["item"])
+        self.stats_articles += 1
         blocked = "IgnoreRequest" in failure.type.__name__ or "Forbidden" in str(failure.value)
         item["text_status"] = TEXT_BLOCKED if blocked else TEXT_ERROR
         yield make_item(**item)
+
+    def closed(self, reason: str) -> None:
+        if reason == "finished":
+            return
+        now = datetime.now(UTC)
+        for target in self.plan:
+            if (target["source"], target["url"]) not in self.answered:
+                self._record_failure(
+                    target, now, f"no answer before the crawl stopped ({reason})", None
+                )
 
     # -- state ----------------------------------------------------------------------------------
     def _record_success(
@@ -250,29 +333,37 @@ class SourcesSpider(scrapy.Spider):
         body_hash: str | None = None,
         entries: int | None = None,
         new: int | None = None,
+        warning: str | None = None,
+        newest: str | None = None,
     ) -> None:
+        intervals = self._intervals(target)
         outcome: dict[str, Any] = {
             "last_fetch_at": _naive(now),
             "last_success_at": _naive(now),
             "last_status": status,
-            "last_error": None,
+            "last_error": warning[:1000] if warning else None,
             "consecutive_failures": 0,
-            "next_fetch_at": _naive(after_success(now, self._intervals(target), ttl)),
+            "next_fetch_at": _naive(after_success(now, intervals, ttl)),
             "flagged": None,
         }
-        if ttl:
-            outcome["interval_seconds"] = ttl
+        # The feed's own rhythm (ttl, sy:updatePeriod, max-age), or None when it states none.
+        outcome["interval_seconds"] = polling_interval(intervals, ttl) if ttl else None
         if response is not None:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
             outcome["etag"] = etag.decode("latin-1") if etag else None
             outcome["last_modified"] = modified.decode("latin-1") if modified else None
+            outcome["http_status"] = response.status
+            outcome["final_url"] = response.url
         if body_hash:
             outcome["body_hash"] = body_hash
         if entries is not None:
             outcome["entries_last"] = entries
         if new:
             outcome["last_new_item_at"] = _naive(now)
+        if newest:
+            outcome["newest_item_at"] = newest
+        self.answered.add((target["source"], target["url"]))
         self.state.record_fetch(target["source"], target["url"], outcome)
 
     def _record_failure(
@@ -283,27 +374,31 @@ class SourcesSpider(scrapy.Spider):
         retry_after: Any,
         *,
         gone: bool = False,
+        response: Response | None = None,
     ) -> None:
         failures = int(target.get("consecutive_failures") or 0) + 1
         flagged = None
         if gone:
-            flagged = "gone (HTTP 410)"
+            flagged = FLAG_GONE
         elif failures >= FLAG_AFTER_FAILURES:
-            flagged = f"failing: {failures} consecutive failures"
-        self.state.record_fetch(
-            target["source"],
-            target["url"],
-            {
-                "last_fetch_at": _naive(now),
-                "last_status": "error",
-                "last_error": error[:1000],
-                "consecutive_failures": failures,
-                "next_fetch_at": _naive(
-                    after_failure(now, self._intervals(target), failures, retry_after)
-                ),
-                "flagged": flagged,
-            },
-        )
+            flagged = f"{FLAG_FAILING}: {failures} consecutive failures"
+        outcome: dict[str, Any] = {
+            "last_fetch_at": _naive(now),
+            "last_status": "error",
+            "last_error": error[:1000],
+            "consecutive_failures": failures,
+            "next_fetch_at": _naive(
+                now + FLAGGED_RETRY
+                if flagged
+                else after_failure(now, self._intervals(target), failures, retry_after)
+            ),
+            "flagged": flagged,
+        }
+        if response is not None:
+            outcome["http_status"] = response.status
+            outcome["final_url"] = response.url
+        self.answered.add((target["source"], target["url"]))
+        self.state.record_fetch(target["source"], target["url"], outcome)
 
     def _intervals(self, target: dict[str, Any]) -> Intervals:
         if target.get("interval"):
@@ -311,6 +406,51 @@ class SourcesSpider(scrapy.Spider):
                 int(target["interval"]), self.intervals.minimum, self.intervals.maximum
             )
         return self.intervals
+
+
+_WRAPPED_FAILURE = re.compile(r"<twisted\.python\.failure\.Failure (?:[\w.]+\.)?(\w+): ([^>]*)>")
+
+
+_FAILURE_HINTS = {
+    "ResponseDataLossError": "the server closed the connection before the end of the body",
+    "ResponseNeverReceived": "the server closed the connection without answering",
+    "ConnectionRefusedError": "nothing listens at that address",
+}
+
+
+def failure_message(failure: Failure) -> str:
+    """One readable line for a failed download (Twisted wraps connection errors in lists of
+    Failure objects whose repr is noise)."""
+    message = failure.getErrorMessage() or ""
+    inner = _WRAPPED_FAILURE.findall(message)
+    if inner:
+        return "; ".join(f"{name}: {text.strip()}" for name, text in inner)
+    name = failure.type.__name__
+    message = message or _FAILURE_HINTS.get(name, "")
+    return f"{name}: {message}" if message else name
+
+
+def max_age(response: Response) -> int | None:
+    """Seconds from the response's ``Cache-Control: max-age`` (None when absent or zero)."""
+    header = response.headers.get("Cache-Control")
+    if not header:
+        return None
+    for directive in header.decode("latin-1").split(","):
+        name, _, value = directive.strip().partition("=")
+        if name.lower() in ("no-store", "no-cache"):
+            return None
+        if name.lower() == "max-age":
+            try:
+                seconds = int(value.strip().strip('"'))
+            except ValueError:
+                return None
+            return seconds if seconds > 0 else None
+    return None
+
+
+def _newest(items: list[dict[str, Any]]) -> str | None:
+    dates = [i["published"] for i in items if i.get("published")]
+    return max(dates) if dates else None
 
 
 def _headers(response: Response) -> dict[str, str]:

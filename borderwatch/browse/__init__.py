@@ -1,0 +1,1 @@
+"""``borderwatch browse``: the database in Datasette, with canned queries for the main reports."""

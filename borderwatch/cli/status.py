@@ -1,0 +1,140 @@
+"""``borderwatch status``: the daemon, the last run of each job, the next runs, source health."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from borderwatch.cli.app import App, main, pass_app
+
+
+@main.command()
+@pass_app
+def status(app: App) -> None:
+    """Show whether the daemon runs, each job's last run and next run, and source health."""
+    from borderwatch.health import source_health
+    from borderwatch.lock import DAEMON, DatabaseLock
+    from borderwatch.timing import next_slot
+    from pipeline.store import utcnow
+
+    config, store = app.config, app.store
+    now = utcnow()
+    running = DatabaseLock(app.database_url, DAEMON).is_held_elsewhere()
+    click.echo(f"daemon: {'running' if running else 'not running'} ({_safe_url(app.database_url)})")
+
+    last = store.last_runs()
+    click.echo("\nlast runs (UTC):")
+    rows = [
+        [
+            r["job"],
+            _time(r["started_at"]),
+            _time(r["finished_at"]),
+            r["status"],
+            _int(r["fetched"]),
+            _int(r["new"]),
+            _int(r["relevant"]),
+            _first_line(r["errors"]),
+        ]
+        for r in last.to_dict("records")
+    ]
+    header = ["job", "started", "finished", "status", "fetched", "new", "relevant", "note"]
+    _table(header, rows or [["(no runs yet)"] + [""] * 7])
+
+    schedule = config.schedule
+    interval = dt.timedelta(seconds=config.collect.interval)
+    collect_runs = last[last["job"] == "collect"]
+    if len(collect_runs):
+        next_collect = max(collect_runs["started_at"].iloc[0].to_pydatetime() + interval, now)
+        collect_when = _time(next_collect)
+    else:
+        collect_when = "at daemon start"
+    slot = next_slot(now.replace(tzinfo=dt.UTC), schedule.digest_clock, schedule.zone)
+    local = slot.due_at.astimezone(schedule.zone)
+    health_every = dt.timedelta(seconds=schedule.health_interval)
+    click.echo("\nnext runs:")
+    _table(
+        ["job", "when", "schedule"],
+        [
+            ["collect", collect_when, f"every {interval}"],
+            [
+                "digest",
+                f"{local:%Y-%m-%d %H:%M} {schedule.timezone} ({slot.due_at:%H:%M} UTC)",
+                f"daily, covering the day before ({slot.day})",
+            ],
+            ["health", "with the daemon", f"every {health_every}"],
+        ],
+    )
+
+    health = source_health(
+        store,
+        now,
+        failure_threshold=schedule.failure_threshold,
+        silence_factor=schedule.silence_factor,
+        silence_min=dt.timedelta(seconds=schedule.silence_min),
+    )
+    click.echo("\nsources:")
+    _table(
+        ["source", "status", "feeds", "failing", "last new (UTC)", "usual gap", "note"],
+        [
+            [
+                r["source"],
+                r["status"],
+                str(r["feeds"]),
+                str(r["failing_feeds"]),
+                _time(r["last_new_at"]),
+                _delta(r["usual_gap"]),
+                r["reason"],
+            ]
+            for r in health.to_dict("records")
+        ]
+        or [["(no sources)"] + [""] * 6],
+    )
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> None:
+    cells = [header] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _time(value: Any) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return "-"
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _delta(value: Any) -> str:
+    import pandas as pd
+
+    from borderwatch.health import human_duration
+
+    if value is None or value is pd.NaT:
+        return "-"
+    return human_duration(pd.Timedelta(value))
+
+
+def _int(value: Any) -> str:
+    return "-" if value is None or value != value else str(int(value))
+
+
+def _first_line(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    lines = value.strip().splitlines()
+    text = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+    return text[:80]
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without a password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url

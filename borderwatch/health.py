@@ -1,0 +1,186 @@
+"""The health of every configured source: failing feeds and sources gone silent.
+
+A source is **failing** when one of its feeds failed ``failure_threshold`` times in a row or the
+crawler flagged it (gone, refused). It is **silent** when it has had no new article for much
+longer than its own usual rhythm: the 90th percentile of the gaps between its articles'
+publication times over the last 90 days, times ``silence_factor``, and at least ``silence_min``.
+Publication times measure the outlet's rhythm; collection times would measure our own polling
+(and a first crawl collapses a whole backlog into one instant). A source with fewer than
+``MIN_HISTORY`` dated articles has no rhythm yet and is never called silent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import select
+
+from pipeline.schema import articles, feed_state, sources
+from pipeline.store import Store, utcnow
+
+HISTORY = dt.timedelta(days=90)
+MIN_HISTORY = 5
+
+COLUMNS = [
+    "source",
+    "name",
+    "status",
+    "reason",
+    "feeds",
+    "failing_feeds",
+    "consecutive_failures",
+    "last_success_at",
+    "last_new_at",
+    "usual_gap",
+    "silent_for",
+    "articles_90d",
+]
+
+
+def source_health(
+    store: Store,
+    now: dt.datetime | None = None,
+    *,
+    failure_threshold: int = 3,
+    silence_factor: float = 4.0,
+    silence_min: dt.timedelta = dt.timedelta(days=1),
+) -> pd.DataFrame:
+    """One row per source that has fetch targets, with ``status`` ok, failing, silent or new.
+
+    ``now`` is naive UTC or aware (default: the current time). Times in the result are naive UTC;
+    ``usual_gap`` and ``silent_for`` are Timedeltas (NaT when unknown).
+    """
+    now = now or utcnow()
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    with store.engine.connect() as conn:
+        feeds = pd.read_sql(
+            select(
+                feed_state.c.source,
+                feed_state.c.url,
+                feed_state.c.consecutive_failures,
+                feed_state.c.last_success_at,
+                feed_state.c.last_fetch_at,
+                feed_state.c.last_new_item_at,
+                feed_state.c.last_error,
+                feed_state.c.flagged,
+            ),
+            conn,
+        )
+        names = dict(conn.execute(select(sources.c.key, sources.c.name)).all())
+        recent = pd.read_sql(
+            select(articles.c.source, articles.c.published_at, articles.c.collected_at).where(
+                articles.c.collected_at >= now - HISTORY
+            ),
+            conn,
+        )
+    rows = [
+        _judge(
+            key,
+            names.get(key, key),
+            group,
+            recent[recent["source"] == key],
+            now,
+            failure_threshold,
+            silence_factor,
+            pd.Timedelta(silence_min),
+        )
+        for key, group in feeds.groupby("source", sort=True)
+    ]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def usual_gap(times: pd.Series) -> pd.Timedelta:
+    """The 90th percentile of gaps between consecutive distinct times (NaT: too few)."""
+    moments = pd.to_datetime(times.dropna()).sort_values().drop_duplicates()
+    if len(moments) < MIN_HISTORY:
+        return pd.NaT
+    gaps = moments.diff().dropna()
+    gaps = gaps[gaps > pd.Timedelta(0)]
+    if gaps.empty:
+        return pd.NaT
+    return gaps.quantile(0.9)
+
+
+def _judge(
+    key: str,
+    name: str,
+    feeds: pd.DataFrame,
+    recent: pd.DataFrame,
+    now: dt.datetime,
+    failure_threshold: int,
+    silence_factor: float,
+    silence_min: pd.Timedelta,
+) -> dict:
+    failures = feeds["consecutive_failures"].fillna(0).astype(int)
+    flagged = feeds["flagged"].fillna("").astype(str).str.strip()
+    failing = feeds[(failures >= failure_threshold) | (flagged != "")]
+    # Publication times, capped at collection time: a future date is a typo, not a rhythm.
+    published = pd.to_datetime(recent["published_at"])
+    collected = pd.to_datetime(recent["collected_at"])
+    times = published.where(published <= collected, collected).fillna(collected)
+    gap = usual_gap(times)
+    last_new = _latest(feeds["last_new_item_at"], recent["collected_at"])
+    since_new = pd.Timestamp(now) - last_new if last_new is not pd.NaT else pd.NaT
+    ever_fetched = feeds["last_fetch_at"].notna().any()
+    row = {
+        "source": key,
+        "name": name,
+        "feeds": len(feeds),
+        "failing_feeds": len(failing),
+        "consecutive_failures": int(failures.max()) if len(failures) else 0,
+        "last_success_at": _latest(feeds["last_success_at"]),
+        "last_new_at": last_new,
+        "usual_gap": gap,
+        "silent_for": since_new,
+        "articles_90d": len(recent),
+    }
+    if len(failing):
+        worst = failing.iloc[int(failing["consecutive_failures"].fillna(0).argmax())]
+        detail = _text(worst["flagged"]) or _text(worst["last_error"]) or "error"
+        row["status"] = "failing"
+        row["reason"] = (
+            f"{len(failing)} of {len(feeds)} feeds failing "
+            f"({int(worst['consecutive_failures'] or 0)} in a row: {detail})"
+        )
+    elif not ever_fetched:
+        row["status"], row["reason"] = "new", "not fetched yet"
+    elif gap is not pd.NaT and since_new is not pd.NaT:
+        limit = max(gap * silence_factor, silence_min)
+        if since_new > limit:
+            row["status"] = "silent"
+            row["reason"] = (
+                f"no new article for {human_duration(since_new)} "
+                f"(usually every {human_duration(gap)} or less)"
+            )
+        else:
+            row["status"], row["reason"] = "ok", ""
+    else:
+        row["status"], row["reason"] = "ok", "too little history to judge silence"
+    return row
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value).strip()
+
+
+def _latest(*columns: pd.Series) -> pd.Timestamp:
+    values = pd.concat([pd.to_datetime(c) for c in columns]).dropna()
+    return values.max() if len(values) else pd.NaT
+
+
+def human_duration(delta: pd.Timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds >= 2 * 86400:
+        return f"{seconds // 86400}d"
+    if seconds >= 2 * 3600:
+        return f"{seconds // 3600}h"
+    if seconds >= 120:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+def flagged_sources(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows a user should look at (failing or silent)."""
+    return frame[frame["status"].isin(["failing", "silent"])]
