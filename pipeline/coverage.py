@@ -44,6 +44,7 @@ def recompute_pairs(conn: Connection, pairs: Iterable[tuple[dt.date, str]]) -> N
         for table in (daily_volume, daily_coverage):
             conn.execute(delete(table).where(tuple_(table.c.day, table.c.source).in_(part)))
         _insert_aggregates(conn, narrow, {})
+    rollups.refresh(conn, {d for d, _s in wanted})
 
 
 def rebuild(conn: Connection, since: dt.date | None = None) -> int:
@@ -68,6 +69,7 @@ def _recompute(conn: Connection, day_filter, params: dict) -> None:
     conn.execute(delete(daily_volume).where(daily_volume.c.day.in_(days)))
     conn.execute(delete(daily_coverage).where(daily_coverage.c.day.in_(days)))
     _insert_aggregates(conn, day_filter, params)
+    rollups.refresh(conn, days)
 
 
 def _insert_aggregates(conn: Connection, day_filter, params: dict) -> None:
@@ -105,7 +107,6 @@ def _insert_aggregates(conn: Connection, day_filter, params: dict) -> None:
     columns = ["day", "source", "tag", "articles", "stories"]
     conn.execute(daily_coverage.insert().from_select(columns, relevant_all), params)
     conn.execute(daily_coverage.insert().from_select(columns, per_tag), params)
-    rollups.refresh(conn, days)
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
