@@ -106,7 +106,7 @@ class CollectSettings(_Strict):
 
 class ProcessingSettings(_Strict):
     story_window_days: int = Field(14, ge=1, le=365)
-    near_duplicate_threshold: float = Field(0.5, gt=0, le=1)
+    near_duplicate_threshold: float = Field(0.4, gt=0, le=1)
 
 
 class ScheduleSettings(_Strict):

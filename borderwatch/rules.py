@@ -20,6 +20,7 @@ def processing_rules(config: Config) -> ProcessingRules:
         source_lookup=build_lookup(configured),
         outlet_names={s.key: [s.name] for s in config.sources},
         story_window_days=config.processing.story_window_days,
+        near_duplicate_threshold=config.processing.near_duplicate_threshold,
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, delete, distinct, func, literal, select
+from sqlalchemy import Connection, bindparam, delete, distinct, func, literal, select, tuple_
 
 from pipeline import rollups
 from pipeline.schema import article_tags, articles, daily_coverage, daily_volume
 
 ALL_TAGS = "*"
 _DAYS_PER_STATEMENT = 500
+_PAIRS_PER_STATEMENT = 300
 
 
 def recompute_days(conn: Connection, days: Iterable[dt.date]) -> None:
@@ -24,6 +25,26 @@ def recompute_days(conn: Connection, days: Iterable[dt.date]) -> None:
     for start in range(0, len(wanted), _DAYS_PER_STATEMENT):
         part = wanted[start : start + _DAYS_PER_STATEMENT]
         _recompute(conn, articles.c.day.in_(bindparam("days", expanding=True)), {"days": part})
+
+
+def recompute_pairs(conn: Connection, pairs: Iterable[tuple[dt.date, str]]) -> None:
+    """Replace the coverage and volume rows of the given (day, source) pairs.
+
+    What storing a chunk of articles changes: the cost follows the articles of those outlets on
+    those days, not the articles of every outlet on those days.
+    """
+    wanted = sorted({(_as_date(d), s) for d, s in pairs if d is not None and s is not None})
+    for start in range(0, len(wanted), _PAIRS_PER_STATEMENT):
+        part = wanted[start : start + _PAIRS_PER_STATEMENT]
+        days = sorted({d for d, _s in part})
+        sources = sorted({s for _d, s in part})
+        # Day and source lists narrow the index range; the pair list keeps exactly the pairs.
+        keep = tuple_(articles.c.day, articles.c.source).in_(part)
+        narrow = articles.c.day.in_(days) & articles.c.source.in_(sources) & keep
+        for table in (daily_volume, daily_coverage):
+            conn.execute(delete(table).where(tuple_(table.c.day, table.c.source).in_(part)))
+        _insert_aggregates(conn, narrow, {})
+    rollups.refresh(conn, {d for d, _s in wanted})
 
 
 def rebuild(conn: Connection, since: dt.date | None = None) -> int:
@@ -47,6 +68,11 @@ def _recompute(conn: Connection, day_filter, params: dict) -> None:
     days = params["days"]
     conn.execute(delete(daily_volume).where(daily_volume.c.day.in_(days)))
     conn.execute(delete(daily_coverage).where(daily_coverage.c.day.in_(days)))
+    _insert_aggregates(conn, day_filter, params)
+    rollups.refresh(conn, days)
+
+
+def _insert_aggregates(conn: Connection, day_filter, params: dict) -> None:
 
     volume = (
         select(articles.c.day, articles.c.source, func.count())
@@ -81,7 +107,6 @@ def _recompute(conn: Connection, day_filter, params: dict) -> None:
     columns = ["day", "source", "tag", "articles", "stories"]
     conn.execute(daily_coverage.insert().from_select(columns, relevant_all), params)
     conn.execute(daily_coverage.insert().from_select(columns, per_tag), params)
-    rollups.refresh(conn, days)
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:

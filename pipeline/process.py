@@ -17,9 +17,9 @@ from pipeline.query import Query
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
-from pipeline.stages.relevance import apply_queries
+from pipeline.stages.relevance import add_normalized_text, apply_queries
 from pipeline.stages.sources import resolve_sources
-from pipeline.stages.stories import assign_stories
+from pipeline.stages.stories import assign_stories, batch_keys, fingerprint
 from pipeline.store import Store, utcnow
 
 
@@ -33,7 +33,14 @@ class ProcessingRules:
     outlet_names: Mapping[str, list[str]] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.
     title_window_days: int = 7
+    # Near-duplicate text within this many days: one story (config processing.*).
     story_window_days: int = 14
+    near_duplicate_threshold: float = 0.4
+
+    @property
+    def index_days(self) -> int:
+        """How many days of story keys the store must keep to apply both windows."""
+        return max(self.title_window_days, self.story_window_days)
 
 
 @dataclass
@@ -57,19 +64,60 @@ def run_stages(
     now: dt.datetime,
 ) -> pd.DataFrame:
     """The stages in order; returns the new articles ready to store."""
+    frame = identify(items, rules, now)
+    frame = drop_stored(frame, store)
+    if frame.empty:
+        return frame
+    return assign_to_stories(analyze(frame, rules), rules, store)
+
+
+def identify(
+    items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
+) -> pd.DataFrame:
+    """Items to a frame with sources, canonical URLs and title keys; one row per URL."""
     frame = items_to_frame(items, now)
     frame = resolve_sources(frame, rules.source_lookup)
     frame = normalize(frame, dict(rules.outlet_names))
-    frame = drop_exact_duplicates(frame)
+    return drop_exact_duplicates(frame)
+
+
+def drop_stored(frame: pd.DataFrame, store: Store) -> pd.DataFrame:
+    """Leave out articles whose URL or canonical URL is stored: they are never processed again."""
+    if frame.empty:
+        return frame
     stored = store.stored_urls(list(frame["canonical_url"]) + list(frame["url"]))
-    frame = frame[~(frame["canonical_url"].isin(stored) | frame["url"].isin(stored))]
+    return frame[~(frame["canonical_url"].isin(stored) | frame["url"].isin(stored))]
+
+
+def analyze(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
+    """The stages that need no database: language, relevance and tags, story fingerprints."""
     if frame.empty:
         return frame
     frame = assign_language(frame)
+    frame = add_normalized_text(frame)
     frame = apply_queries(frame, rules.topic, rules.tags)
-    since = now - dt.timedelta(days=rules.title_window_days)
-    recent = store.recent_title_keys(frame["source"].unique(), since)
-    return assign_stories(frame, recent)
+    return fingerprint(frame)
+
+
+def prepare_chunk(
+    items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
+) -> pd.DataFrame:
+    """``identify`` and ``analyze`` together: all the work that can run in another process."""
+    return analyze(identify(items, rules, now), rules)
+
+
+def assign_to_stories(frame: pd.DataFrame, rules: ProcessingRules, store: Store) -> pd.DataFrame:
+    """Look up the story index for the frame's keys and assign every article to a story."""
+    if frame.empty:
+        return frame
+    index = store.recent_story_index(batch_keys(frame))
+    return assign_stories(
+        frame,
+        index,
+        threshold=rules.near_duplicate_threshold,
+        story_window_days=rules.story_window_days,
+        title_window_days=rules.title_window_days,
+    )
 
 
 def process_items(
@@ -86,10 +134,39 @@ def process_items(
         return ProcessResult(items=len(items), skipped=len(items))
     now = now or utcnow()
     frame = run_stages(items, rules, store, now)
-    figures = store.save_articles(frame, batch_id=batch_id, chunk=chunk)
+    return store_chunk(frame, len(items), rules, store, batch_id=batch_id, chunk=chunk)
+
+
+def store_prepared(
+    frame: pd.DataFrame,
+    n_items: int,
+    rules: ProcessingRules,
+    store: Store,
+    *,
+    batch_id: str | None = None,
+    chunk: int = 0,
+) -> ProcessResult:
+    """Finish a chunk that ``prepare_chunk`` analyzed: drop stored articles, stories, store."""
+    frame = drop_stored(frame, store)
+    frame = assign_to_stories(frame, rules, store)
+    return store_chunk(frame, n_items, rules, store, batch_id=batch_id, chunk=chunk)
+
+
+def store_chunk(
+    frame: pd.DataFrame,
+    n_items: int,
+    rules: ProcessingRules,
+    store: Store,
+    *,
+    batch_id: str | None = None,
+    chunk: int = 0,
+) -> ProcessResult:
+    figures = store.save_articles(
+        frame, batch_id=batch_id, chunk=chunk, index_days=rules.index_days
+    )
     return ProcessResult(
-        items=len(items),
+        items=n_items,
         new=figures["new"],
         relevant=figures["relevant"],
-        skipped=len(items) - figures["new"],
+        skipped=n_items - figures["new"],
     )

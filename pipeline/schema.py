@@ -7,6 +7,7 @@ the UTC calendar day of an article's publication date (its collection time when 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -14,8 +15,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -102,9 +105,46 @@ articles = Table(
 )
 Index("ix_articles_day_source", articles.c.day, articles.c.source)
 Index("ix_articles_story", articles.c.story_id)
+# Stored-article checks look up collected URLs as well as canonical ones.
+Index("ix_articles_url", articles.c.url)
 Index("ix_articles_source_title_key", articles.c.source, articles.c.title_key)
 # Reports of one outlet over a range of days (migration 0002).
 Index("ix_articles_source_day", articles.c.source, articles.c.day)
+
+# The near-duplicate index of the recent window (see docs/processing.md): what a new article
+# is compared with. Derived from articles and pruned to the story window, so its size follows
+# the window's volume, not the database's.
+story_keys = Table(
+    "story_keys",
+    metadata,
+    # A signed 64-bit hash: an LSH band of the article's MinHash signature (rule 2) or its
+    # source and title key (rule 1).
+    Column("key", BigInteger, nullable=False),
+    Column("rule", SmallInteger, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("story_id", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+)
+Index("ix_story_keys_key", story_keys.c.key)
+Index("ix_story_keys_day", story_keys.c.day)
+
+story_signatures = Table(
+    "story_signatures",
+    metadata,
+    Column(
+        "article_id",
+        Integer,
+        ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("story_id", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("shingles", Integer, nullable=False),
+    # 128 little-endian uint32 MinHash values (pipeline/minhash.py).
+    Column("signature", LargeBinary, nullable=False),
+)
+Index("ix_story_signatures_day", story_signatures.c.day)
 
 article_tags = Table(
     "article_tags",

@@ -17,7 +17,9 @@ from sqlalchemy import (
     Engine,
     Integer,
     LargeBinary,
+    bindparam,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -38,10 +40,15 @@ from pipeline.schema import (
     runs,
     sources,
     stories,
+    story_keys,
+    story_signatures,
 )
+from pipeline.stages.stories import BAND_RULE, TITLE_RULE, RecentIndex
 
 # Rows per statement for IN lists and bulk inserts: well under SQLite's variable limit.
 CHUNK = 900
+# How SQLAlchemy stores a DateTime in SQLite (its default storage format).
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def utcnow() -> dt.datetime:
@@ -169,23 +176,42 @@ class Store:
                 found.update(r[0] for r in rows)
         return found
 
-    def recent_title_keys(
-        self, source_keys: Iterable[str], since: dt.datetime, conn: Connection | None = None
-    ) -> pd.DataFrame:
-        """(source, title_key, story_id) of articles collected since ``since``."""
-        keys = list(set(source_keys))
-        frames = []
+    def recent_story_index(
+        self, keys: Sequence[int], conn: Connection | None = None
+    ) -> RecentIndex:
+        """The stored story keys equal to ``keys``, and the signatures of their articles.
+
+        Index lookups only: the cost follows the batch, not the size of the database.
+        """
+        found = []
         with self._conn(conn) as c:
-            for part in _chunks(keys, CHUNK):
-                query = select(articles.c.source, articles.c.title_key, articles.c.story_id).where(
-                    articles.c.source.in_(part),
-                    articles.c.collected_at >= since,
-                    articles.c.title_key.is_not(None),
+            for part in _chunks(list(keys), CHUNK):
+                found.extend(
+                    c.execute(
+                        select(
+                            story_keys.c.key,
+                            story_keys.c.rule,
+                            story_keys.c.article_id,
+                            story_keys.c.story_id,
+                            story_keys.c.day,
+                        ).where(story_keys.c.key.in_(part))
+                    ).all()
                 )
-                frames.append(pd.read_sql(query, c))
-        if not frames:
-            return pd.DataFrame(columns=["source", "title_key", "story_id"])
-        return pd.concat(frames, ignore_index=True)
+            frame = pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"])
+            wanted = sorted(set(frame.loc[frame["rule"] == BAND_RULE, "article_id"].tolist()))
+            signatures = []
+            for part in _chunks(wanted, CHUNK):
+                signatures.extend(
+                    c.execute(
+                        select(story_signatures.c.article_id, story_signatures.c.signature).where(
+                            story_signatures.c.article_id.in_(part)
+                        )
+                    ).all()
+                )
+        return RecentIndex(
+            keys=frame,
+            signatures=pd.DataFrame(signatures, columns=["article_id", "signature"]),
+        )
 
     @contextmanager
     def _conn(self, conn: Connection | None) -> Iterator[Connection]:
@@ -201,13 +227,16 @@ class Store:
         *,
         batch_id: str | None = None,
         chunk: int = 0,
+        index_days: int | None = None,
     ) -> dict[str, int]:
         """Store processed articles, their tags and stories, and recompute coverage; atomically.
 
         ``frame`` comes out of the stages: one row per new article with the article columns,
-        ``tags`` (a list of tag names), ``story_id`` (an existing story, or missing) and
-        ``story_key`` (a batch-local cluster label for articles that start a new story).
-        Rows whose canonical URL is already stored are skipped, so a repeated batch adds nothing.
+        ``tags`` (a list of tag names), ``story_id`` (an existing story, or missing),
+        ``story_key`` (a batch-local label for articles that start a new story) and, when
+        fingerprinted, ``signature``, ``shingles``, ``band_keys`` and ``title_hash`` for the
+        story index. Rows whose canonical URL is already stored are skipped, so a repeated
+        batch adds nothing. ``index_days``: how many days of the story index to keep.
         """
         with self.transaction() as conn:
             if batch_id is not None and self._batch_done(conn, batch_id, chunk):
@@ -219,11 +248,12 @@ class Store:
                 stmt = self._insert(sources).on_conflict_do_nothing(index_elements=[sources.c.key])
                 conn.execute(stmt, new_sources)
             if len(fresh):
-                fresh = self._create_stories(conn, fresh)
+                fresh, leads = self._create_stories(conn, fresh)
                 ids = self._insert_articles(conn, fresh)
                 self._insert_tags(conn, fresh, ids)
-                self._refresh_stories(conn, set(fresh["story_id"].astype(int)))
-                coverage.recompute_days(conn, set(fresh["day"]))
+                self._index_stories(conn, fresh, ids, index_days)
+                self._finish_stories(conn, fresh, ids, leads)
+                coverage.recompute_pairs(conn, set(zip(fresh["day"], fresh["source"], strict=True)))
             if batch_id is not None:
                 conn.execute(
                     insert(ingested_batches),
@@ -252,36 +282,123 @@ class Store:
         with self.engine.connect() as conn:
             return self._batch_done(conn, batch_id, chunk)
 
-    def _create_stories(self, conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
-        """Give every batch-local cluster without an existing story a new stories row."""
+    def _create_stories(
+        self, conn: Connection, frame: pd.DataFrame
+    ) -> tuple[pd.DataFrame, dict[int, str]]:
+        """One stories row per batch-local label, created with its counts in one statement.
+
+        Returns the frame with every ``story_id`` set, and the new stories' lead articles
+        (story id -> canonical URL of the label's first article).
+        """
         frame = frame.copy()
+        if "story_key" not in frame.columns:
+            frame["story_key"] = None
         needs = frame["story_id"].isna()
+        leads: dict[int, str] = {}
         if needs.any():
+            new = frame[needs]
+            groups = new.groupby("story_key", sort=False)
+            # A label's lead is the article that started it, else its first row.
+            ordered = new
+            if "story_lead" in new.columns:
+                ordered = new.sort_values("story_lead", ascending=False, kind="stable")
+            first = ordered.drop_duplicates("story_key").set_index("story_key")
+            summary = pd.DataFrame(
+                {
+                    "articles": groups.size(),
+                    "outlets": groups["source"].nunique(),
+                    "relevant": groups["relevant"].any(),
+                    "first_seen_at": groups["collected_at"].min(),
+                }
+            ).loc[first.index]
             now = utcnow()
-            for _key, group in frame[needs].groupby("story_key", sort=False):
-                lead = group.sort_values("published_at", na_position="last").iloc[0]
-                story_id = conn.execute(
-                    insert(stories).returning(stories.c.id),
-                    {
-                        "first_seen_at": now,
-                        "day": lead["day"],
-                        "title": lead["title"],
-                        "articles": 0,
-                        "outlets": 0,
-                        "relevant": bool(group["relevant"].any()),
-                        "updated_at": now,
-                    },
-                ).scalar_one()
-                frame.loc[group.index, "story_id"] = story_id
-        frame["story_id"] = frame["story_id"].astype(int)
-        return frame
+            rows = [
+                {
+                    "first_seen_at": _python_datetime(seen),
+                    "day": day,
+                    "title": None if pd.isna(title) else str(title),
+                    "articles": int(n_articles),
+                    "outlets": int(n_outlets),
+                    "relevant": bool(any_relevant),
+                    "updated_at": now,
+                }
+                for day, title, n_articles, n_outlets, any_relevant, seen in zip(
+                    first["day"],
+                    first["title"],
+                    summary["articles"],
+                    summary["outlets"],
+                    summary["relevant"],
+                    summary["first_seen_at"],
+                    strict=True,
+                )
+            ]
+            story_ids = self._insert_returning_ids(conn, stories, rows)
+            by_label = dict(zip(first.index, story_ids, strict=True))
+            frame.loc[needs, "story_id"] = new["story_key"].map(by_label).to_numpy()
+            leads = dict(zip(story_ids, first["canonical_url"], strict=True))
+        frame["story_id"] = frame["story_id"].astype("int64")
+        return frame, leads
+
+    def _insert_returning_ids(
+        self, conn: Connection, table: Any, rows: list[dict[str, Any]]
+    ) -> list[int]:
+        """Insert ``rows`` and return their new ids in the order of ``rows``."""
+        if self.dialect != "sqlite":
+            result = conn.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            )
+            return [row[0] for row in result]
+        # SQLAlchemy would insert row by row to keep the order of the ids. SQLite has one
+        # writer at a time and numbers new rows max(id) + 1, ... within this transaction, so
+        # after one executemany the new rows are exactly the highest ids, in order.
+        conn.execute(insert(table), rows)
+        newest = conn.execute(
+            select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
+        ).scalars()
+        return sorted(newest)
 
     def _insert_articles(self, conn: Connection, frame: pd.DataFrame) -> dict[str, int]:
         columns = [c.name for c in articles.columns if c.name != "id" and c.name in frame.columns]
+        if self.dialect == "sqlite":
+            return self._insert_articles_sqlite(conn, frame, columns)
         records = _records(frame[columns])
-        stmt = self._insert(articles).on_conflict_do_nothing(index_elements=["canonical_url"])
+        stmt = (
+            self._insert(articles)
+            .on_conflict_do_nothing(index_elements=["canonical_url"])
+            .returning(articles.c.canonical_url, articles.c.id)
+        )
+        ids: dict[str, int] = {}
         for part in _chunks(records, CHUNK):
-            conn.execute(stmt, part)
+            ids.update({row[0]: row[1] for row in conn.execute(stmt, part)})
+        return ids
+
+    def _insert_articles_sqlite(
+        self, conn: Connection, frame: pd.DataFrame, columns: list[str]
+    ) -> dict[str, int]:
+        """The same insert as plain DB-API executemany, with values as SQLAlchemy stores them.
+
+        Converting column by column and skipping SQLAlchemy's per-row parameter processing
+        halves the cost of storing an article; the new ids are read back by canonical URL.
+        """
+        values = []
+        for name in columns:
+            column = frame[name]
+            kind = type(articles.c[name].type).__name__
+            if kind == "DateTime":
+                text_values = pd.to_datetime(column).dt.strftime(SQLITE_DATETIME)
+                values.append(text_values.astype(object).where(column.notna(), None).tolist())
+            elif kind == "Date":
+                values.append([None if pd.isna(d) else d.isoformat() for d in column])
+            elif kind in ("Boolean", "Integer"):
+                values.append([None if pd.isna(v) else int(v) for v in column])
+            else:
+                values.append(column.astype(object).where(column.notna(), None).tolist())
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(
+            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({marks}) "
+            "ON CONFLICT (canonical_url) DO NOTHING",
+            list(zip(*values, strict=True)),
+        )
         ids: dict[str, int] = {}
         for part in _chunks(list(frame["canonical_url"]), CHUNK):
             rows = conn.execute(
@@ -298,6 +415,7 @@ class Store:
         rows = [
             {"article_id": ids[url], "tag": tag}
             for url, tags in zip(frame["canonical_url"], frame["tags"], strict=True)
+            if url in ids
             for tag in (tags or ())
         ]
         if rows:
@@ -305,10 +423,82 @@ class Store:
             for part in _chunks(rows, CHUNK):
                 conn.execute(stmt, part)
 
-    def _refresh_stories(self, conn: Connection, story_ids: set[int]) -> None:
-        """Recount articles and outlets of the given stories and pick their lead article."""
-        ids = sorted(story_ids)
-        for part in _chunks(ids, CHUNK):
+    def _index_stories(
+        self,
+        conn: Connection,
+        frame: pd.DataFrame,
+        ids: dict[str, int],
+        index_days: int | None,
+    ) -> None:
+        """Add the new articles' keys and signatures to the story index; drop expired ones."""
+        if "band_keys" not in frame.columns:
+            return
+        # Plain DB-API executemany: these are many small rows (about 21 per article), and
+        # SQLAlchemy's per-row parameter processing would cost more than SQLite's work.
+        sqlite_dates = self.dialect == "sqlite"
+        key_rows: list[tuple[Any, ...]] = []
+        signature_rows: list[tuple[Any, ...]] = []
+        for url, story_id, day, title_hash, bands, shingles, signature in zip(
+            frame["canonical_url"],
+            frame["story_id"].tolist(),
+            frame["day"],
+            frame["title_hash"],
+            frame["band_keys"],
+            frame["shingles"].tolist(),
+            frame["signature"],
+            strict=True,
+        ):
+            article_id = ids.get(url)
+            if article_id is None:
+                continue
+            day_value = day.isoformat() if sqlite_dates else day
+            if title_hash is not None and not pd.isna(title_hash):
+                key_rows.append((int(title_hash), TITLE_RULE, article_id, story_id, day_value))
+            if bands is not None and shingles:
+                key_rows.extend(
+                    (key, BAND_RULE, article_id, story_id, day_value) for key in bands.tolist()
+                )
+                signature_rows.append((article_id, story_id, day_value, shingles, signature))
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        if key_rows:
+            conn.exec_driver_sql(
+                "INSERT INTO story_keys (key, rule, article_id, story_id, day) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                key_rows,
+            )
+        if signature_rows:
+            conn.exec_driver_sql(
+                "INSERT INTO story_signatures (article_id, story_id, day, shingles, signature) "
+                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                signature_rows,
+            )
+        if index_days is not None and len(frame):
+            # Keys older than the window before the batch's newest day can match nothing new.
+            cutoff = max(frame["day"]) - dt.timedelta(days=index_days + 1)
+            conn.execute(delete(story_keys).where(story_keys.c.day < cutoff))
+            conn.execute(delete(story_signatures).where(story_signatures.c.day < cutoff))
+
+    def _finish_stories(
+        self,
+        conn: Connection,
+        frame: pd.DataFrame,
+        ids: dict[str, int],
+        leads: dict[int, str],
+    ) -> None:
+        """Set new stories' lead articles; recount the existing stories the batch joined."""
+        now = utcnow()
+        lead_rows = [
+            {"story": story_id, "lead": ids[url]} for story_id, url in leads.items() if url in ids
+        ]
+        if lead_rows:
+            conn.execute(
+                update(stories)
+                .where(stories.c.id == bindparam("story"))
+                .values(lead_article_id=bindparam("lead")),
+                lead_rows,
+            )
+        joined = sorted(set(frame["story_id"].tolist()) - set(leads))
+        for part in _chunks(joined, CHUNK):
             counts = conn.execute(
                 select(
                     articles.c.story_id,
@@ -319,25 +509,26 @@ class Store:
                 .where(articles.c.story_id.in_(part))
                 .group_by(articles.c.story_id)
             ).all()
-            leads = dict(
-                conn.execute(
-                    select(articles.c.story_id, func.min(articles.c.id))
-                    .where(articles.c.story_id.in_(part))
-                    .group_by(articles.c.story_id)
-                ).all()
-            )
-            now = utcnow()
-            for story_id, n_articles, n_outlets, any_relevant in counts:
+            rows = [
+                {
+                    "story": story_id,
+                    "n_articles": n_articles,
+                    "n_outlets": n_outlets,
+                    "any_relevant": bool(any_relevant),
+                }
+                for story_id, n_articles, n_outlets, any_relevant in counts
+            ]
+            if rows:
                 conn.execute(
                     update(stories)
-                    .where(stories.c.id == story_id)
+                    .where(stories.c.id == bindparam("story"))
                     .values(
-                        articles=n_articles,
-                        outlets=n_outlets,
-                        relevant=bool(any_relevant),
-                        lead_article_id=leads.get(story_id),
+                        articles=bindparam("n_articles"),
+                        outlets=bindparam("n_outlets"),
+                        relevant=bindparam("any_relevant"),
                         updated_at=now,
-                    )
+                    ),
+                    rows,
                 )
 
     # -- coverage -------------------------------------------------------------------------------
@@ -590,6 +781,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             elif hasattr(value, "item") and not isinstance(value, str | bytes):
                 record[key] = value.item()
     return records
+
+
+def _python_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().replace(tzinfo=None)
+    return value
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

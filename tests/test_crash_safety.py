@@ -1,21 +1,24 @@
 """Kill processing with SIGKILL at random points: nothing staged is lost or stored twice.
 
 A batch of a few thousand items is staged and processed in small chunks by a separate process,
-which is killed with SIGKILL after a random delay, restarted, killed again, and so on (20
-times, fixed seeds); then a last run finishes. After every kill exactly the items of the chunks
-recorded as committed are stored, each once, with whole stories and coverage equal to a
-rebuild; at the end every staged item is stored exactly once and the batch is gone. The
-processes are forked from the test process, which has already imported pandas and the stages,
-so each restart costs processing and not Python's start-up.
+which is killed with SIGKILL at a random point (a random number of chunks on, then a random
+moment inside the next chunk), restarted, killed again, and so on: 20 times, fixed seeds, one
+restart in four with the analysis worker process. Then a last run finishes. After every kill
+exactly the items of the chunks recorded as committed are stored, each once, with whole stories
+and coverage equal to a rebuild; at the end every staged item is stored exactly once and the
+batch is gone. The processes are forked from the test process, which has already imported
+pandas and the stages, so each restart costs processing and not Python's start-up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import random
 import time
 from pathlib import Path
 
+import psutil
 from sqlalchemy import bindparam, select, text
 
 from borderwatch.collect import sync_configuration
@@ -35,22 +38,40 @@ CHUNK_ITEMS = 20
 FORK = multiprocessing.get_context("fork")
 
 
-def _process(config: Config, url: str, ready) -> None:
+def _process(config: Config, url: str, ready, parallel: bool) -> None:
     """The processing process: open the store, say so, and process everything staged."""
     store = Store(url)
     ready.set()
     process_staging(
-        StagingArea(config.staging_path), store, processing_rules(config), chunk_items=CHUNK_ITEMS
+        StagingArea(config.staging_path),
+        store,
+        processing_rules(config),
+        chunk_items=CHUNK_ITEMS,
+        parallel=parallel,
     )
     store.close()
 
 
-def _start(config: Config, url: str):
+def _start(config: Config, url: str, parallel: bool = False):
     ready = FORK.Event()
-    child = FORK.Process(target=_process, args=(config, url, ready), daemon=True)
+    child = FORK.Process(target=_process, args=(config, url, ready, parallel))
     child.start()
     assert ready.wait(60), "the processing process did not start"
     return child
+
+
+def _kill_tree(child) -> None:
+    """SIGKILL the process and its analysis worker, as an OOM kill or a power cut would."""
+    try:
+        family = psutil.Process(child.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    child.kill()  # SIGKILL: no cleanup, no rollback handler, nothing flushed
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    child.join(30)
+    psutil.wait_procs(family, timeout=30)
 
 
 def _committed_chunks(store: Store, batch_id: str) -> set[int]:
@@ -113,15 +134,25 @@ def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_
     rng = random.Random(20251027)
     kills = mid_batch = 0
     while kills < KILLS:
-        child = _start(config, db_url)
-        child.join(rng.uniform(0.05, 0.6))
+        path, batch_id, chunks = batches[-1]
+        watcher = Store(db_url)
+        done_before = len(_committed_chunks(watcher, batch_id))
+        watcher.close()  # nothing of ours is open across the fork
+        # One restart in four uses the analysis worker process, as the daemon does.
+        child = _start(config, db_url, parallel=kills % 4 == 3)
+        # A random point: a few chunks on, then a random moment inside the next one.
+        target = done_before + rng.randint(1, 4)
+        watcher = Store(db_url)
+        while child.is_alive() and len(_committed_chunks(watcher, batch_id)) < target:
+            time.sleep(0.01)
+        watcher.close()
+        time.sleep(rng.uniform(0, 0.15))
         if not child.is_alive():
-            # A fast machine finished the batch before the kill: stage another one.
+            # The batch was finished before the kill: stage another one.
             assert child.exitcode == 0
             batches.append(_stage(staging, seed=len(batches) + 1))
             continue
-        child.kill()  # SIGKILL: no cleanup, no rollback handler, nothing flushed
-        child.join(30)
+        _kill_tree(child)
         kills += 1
 
         path, batch_id, chunks = batches[-1]
@@ -138,7 +169,7 @@ def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_
         store.close()
         assert path.exists(), "the batch left staging before all of it was stored"
 
-    finisher = _start(config, db_url)
+    finisher = _start(config, db_url, parallel=True)
     finisher.join(600)
     assert finisher.exitcode == 0, "the restarted processing failed"
 

@@ -58,6 +58,9 @@ def test_collect_sample_site_end_to_end(tmp_path: Path, sample_site, db_url) -> 
             text("SELECT count(*) FROM articles WHERE published_source = 'page'")
         ).scalar_one()
         states = conn.execute(text("SELECT source, last_status, last_error FROM feed_state")).all()
+        story_of = dict(conn.execute(text("SELECT canonical_url, story_id FROM articles")).all())
+        story_sizes = dict(conn.execute(text("SELECT id, articles FROM stories")).all())
+        story_outlets = dict(conn.execute(text("SELECT id, outlets FROM stories")).all())
     # Every article linked from a healthy feed is stored once, and relevance is right for each.
     assert set(stored) == set(served)
     wrong = [u for u, article in served.items() if bool(stored[u]) != article.on_topic]
@@ -67,6 +70,13 @@ def test_collect_sample_site_end_to_end(tmp_path: Path, sample_site, db_url) -> 
     assert "*" in tags and len(tags - {"*"}) >= 3
     assert full_text == len(served)
     assert page_dates == len(served)
+    # The wire story that three outlets ran with their own intros and endings is ONE story;
+    # every other article is a story of its own.
+    wire = {u for u, article in served.items() if article.story}
+    assert len(wire) == 3
+    (wire_story,) = {story_of[u] for u in wire}
+    assert (story_sizes[wire_story], story_outlets[wire_story]) == (3, 3)
+    assert len(story_sizes) == len(served) - 2
     broken = [s for s in states if s[1] == "error"]
     assert len(broken) == 1 and broken[0][2]
     store.close()

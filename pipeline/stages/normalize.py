@@ -6,13 +6,17 @@ key is for matching only (the stored title stays as published).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import pandas as pd
+
+from pipeline.textnorm import normalize_for_matching, normalize_many
 
 # Query parameters that only track the reader; compared case-insensitively.
 TRACKING_PARAMS = frozenset(
@@ -55,20 +59,29 @@ TRACKING_PARAMS = frozenset(
 TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "hsa_", "vero_", "oly_")
 HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Hosts whose article links are redirects to the outlet: the page's canonical link is better.
+AGGREGATOR_HOSTS = frozenset(
+    {"news.google.com", "feedproxy.google.com", "feeds.feedburner.com", "news.yahoo.com", "msn.com"}
+)
+# Second-level labels under which registrable domains have three labels (dawn.com.pk, bbc.co.uk).
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac", "gob", "or", "ne"})
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def canonical_url(url: str) -> str:
     """The lossy normal form used as an article's identity (see docs/schema.md)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    for prefix in HOST_PREFIXES:
-        if host.startswith(prefix) and host.count(".") >= 2:
-            host = host[len(prefix) :]
-            break
-    port = parts.port if parts.port and parts.port != DEFAULT_PORTS.get(scheme) else None
+    host = _fold_host(parts.hostname or "")
+    try:
+        port = parts.port
+    except ValueError:  # a non-numeric or out-of-range port: keep the host alone
+        port = None
+    port = port if port and port != DEFAULT_PORTS.get(scheme) else None
     netloc = f"{host}:{port}" if port else host
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    # Percent-encoding is case-insensitive and optional for non-ASCII letters: one spelling.
+    path = quote(unquote(parts.path or "/"), safe=_PATH_SAFE)
+    path = re.sub(r"/{2,}", "/", path)
     path = re.sub(r"/amp/?$", "/", path)
     path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
     if len(path) > 1:
@@ -80,33 +93,101 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, query, ""))
 
 
+def _fold_host(hostname: str) -> str:
+    host = hostname.lower().rstrip(".")
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not encodable: keep it as it is
+            host = host.encode("idna").decode("ascii")
+    for prefix in HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix) :]
+    return host
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host, roughly: the last two labels, three under co.uk etc."""
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def preferred_url(url: str, canonical: str | None, source_url: str | None = None) -> str:
+    """The URL that identifies an article: the page's canonical link when it can be trusted.
+
+    A canonical link is used when it is an absolute http(s) URL (relative ones are resolved
+    against the article URL) on the same site as the article, or as the outlet's home page,
+    or when the article URL is an aggregator's redirect (Google News). It is ignored when it
+    points to another site (a syndicated copy naming the original publisher must stay an
+    article of the outlet that ran it; the copies become one story instead) and when it is a
+    site's home page while the article is not (a common template error).
+    """
+    if not canonical or not isinstance(canonical, str):
+        return url
+    candidate = urljoin(url, canonical.strip())
+    target = urlsplit(candidate)
+    if target.scheme.lower() not in ("http", "https") or not target.hostname:
+        return url
+    article = urlsplit(url)
+    if target.path.strip("/") == "" and article.path.strip("/") != "":
+        return url
+    target_site = _site(_fold_host(target.hostname))
+    sites = {_site(_fold_host(article.hostname or ""))}
+    if isinstance(source_url, str) and source_url:
+        sites.add(_site(_fold_host(urlsplit(source_url).hostname or "")))
+    if target_site in sites or _fold_host(article.hostname or "") in AGGREGATOR_HOSTS:
+        return candidate
+    return url
+
+
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
-_SEPARATORS = r"\s+[-–—|:•·]\s+"
+_SEPARATORS = r"\s*[-–—|:•·]\s+"
+
+
+@lru_cache(maxsize=4096)
+def _outlet_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for "Outlet: title", "Outlet | title", "title - Outlet", "title | Outlet"."""
+    escaped = "|".join(re.escape(n.strip()) for n in names if n and n.strip())
+    if not escaped:
+        return None
+    return re.compile(
+        rf"^\s*(?:{escaped})\s*[:|\-–—•·]\s+|\s+[-–—|:•·]\s*(?:{escaped})\s*$", re.IGNORECASE
+    )
+
+
+def strip_outlet(title: str, outlet_names: Iterable[str] = ()) -> str:
+    """The title without the outlet's name as a prefix or suffix (NFKC first)."""
+    text = unicodedata.normalize("NFKC", title).strip()
+    pattern = _outlet_pattern(tuple(outlet_names))
+    if pattern is None:
+        return text
+    stripped = pattern.sub("", text).strip()
+    return stripped or text
 
 
 def title_key(title: str | None, outlet_names: Iterable[str] = ()) -> str | None:
-    """Case-, punctuation- and outlet-insensitive form of a title, for matching only."""
+    """Case-, punctuation- and outlet-insensitive form of a title, for matching only.
+
+    The outlet's name is removed as a prefix or suffix, then the text is normalized as queries
+    see it (``textnorm``: case folding, Arabic-script letter variants, ZWNJ and diacritics,
+    punctuation to spaces).
+    """
     if not title:
         return None
-    text = unicodedata.normalize("NFKC", title).strip()
-    for name in outlet_names:
-        if not name:
-            continue
-        escaped = re.escape(name.strip())
-        text = re.sub(rf"^{escaped}\s*[:|\-–—]\s+", "", text, flags=re.IGNORECASE)
-        text = re.sub(rf"{_SEPARATORS}{escaped}\s*$", "", text, flags=re.IGNORECASE)
-    folded = text.casefold()
-    folded = "".join(
-        " " if unicodedata.category(ch)[0] in "PSZ" else ch
-        for ch in folded
-        if unicodedata.category(ch) != "Mn" and ch != "\u200c"
-    )
-    folded = " ".join(folded.split())
-    return folded or None
+    return normalize_for_matching(strip_outlet(title, outlet_names)) or None
+
+
+def title_keys(titles: Sequence[object], outlet_names: Sequence[Iterable[str]]) -> list[str | None]:
+    """``title_key`` for many titles at once (the normalization is vectorized)."""
+    stripped = [
+        strip_outlet(t, names) if isinstance(t, str) and t else ""
+        for t, names in zip(titles, outlet_names, strict=True)
+    ]
+    return [key or None for key in normalize_many(stripped)]
 
 
 def content_hash(*parts: str | None) -> str:
@@ -121,17 +202,20 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
     A page's own ``<link rel=canonical>`` (item field ``canonical``) wins over the feed link.
     """
     frame = frame.copy()
-    preferred = frame["canonical"].where(
-        frame["canonical"].fillna("").str.match(r"^https?://"), frame["url"]
-    )
+    preferred = [
+        preferred_url(u, c if isinstance(c, str) else None, s if isinstance(s, str) else None)
+        for u, c, s in zip(frame["url"], frame["canonical"], frame["source_url"], strict=True)
+    ]
     frame["canonical_url"] = [canonical_url(u) for u in preferred]
     names = frame.get("source_name")
-    keys = []
-    for i, (title, source) in enumerate(zip(frame["title"], frame["source"], strict=True)):
-        candidates = list(outlet_names.get(source, ()))
-        if names is not None and isinstance(names.iloc[i], str):
-            candidates.append(names.iloc[i])
-        keys.append(title_key(title if isinstance(title, str) else None, candidates))
+    extra = names.tolist() if names is not None else [None] * len(frame)
+    candidates = [
+        (*outlet_names.get(source, ()), name)
+        if isinstance(name, str)
+        else tuple(outlet_names.get(source, ()))
+        for source, name in zip(frame["source"], extra, strict=True)
+    ]
+    keys = title_keys(frame["title"].tolist(), candidates)
     frame["title_key"] = pd.array(keys, dtype="string")
     frame["content_hash"] = [
         content_hash(t if isinstance(t, str) else None, s if isinstance(s, str) else None)

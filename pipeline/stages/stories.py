@@ -1,42 +1,215 @@
 """Stage: group articles into stories (near-duplicate clusters across outlets).
 
-Every article belongs to a story. An article joins an existing story when the same outlet
-published the same normalized title within the title window; articles of one batch with the
-same normalized title form one story.
+Every article belongs to exactly one story. Articles are taken in time order; each joins the
+story of the first match found among stored articles of the recent window and the batch's
+earlier articles, by these rules:
+
+1. **Same outlet, same title**: the same source published the same title key (see
+   ``normalize.title_key``; titles of fewer than ``MIN_TITLE_WORDS`` words don't count) within
+   ``title_window_days``.
+2. **Near-duplicate text**: MinHash over word shingles of title + text (title + summary when
+   there is no text) estimates a Jaccard similarity of at least ``threshold`` with an article
+   published within ``story_window_days``. Candidates come from LSH band keys, so only
+   articles sharing a band are compared; the most similar one wins.
+
+Otherwise the article starts a new story. The exact canonical URL needs no rule here: an
+article whose canonical URL is stored is the same article and never reaches this stage.
+
+The store looks up what this stage needs (``RecentIndex``: the stored keys equal to the batch's
+keys, with the signatures of the articles they point to); this stage does no I/O.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+import numpy as np
 import pandas as pd
 
+from pipeline import minhash
 
-def assign_stories(frame: pd.DataFrame, recent_titles: pd.DataFrame) -> pd.DataFrame:
-    """Add ``story_id`` (an existing story, else NA) and ``story_key`` (a batch-local label).
+# Rule codes of the story_keys table.
+TITLE_RULE = 1
+BAND_RULE = 2
+MIN_TITLE_WORDS = 3
 
-    ``recent_titles`` has columns source, title_key, story_id for stored articles of the title
-    window (the store provides it; this stage does no I/O).
+
+@dataclass(frozen=True)
+class RecentIndex:
+    """Stored story keys matching a batch, and the signatures of the articles they name.
+
+    ``keys``: columns key, rule, article_id, story_id, day (a date).
+    ``signatures``: columns article_id, signature (bytes of ``minhash.BINS`` uint32 values).
+    """
+
+    keys: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"key": [], "rule": [], "article_id": [], "story_id": [], "day": []}
+        )
+    )
+    signatures: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"article_id": [], "signature": []})
+    )
+
+
+def fingerprint(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the matching keys: ``signature`` (bytes), ``shingles``, ``band_keys``, ``title_hash``.
+
+    Expects the normalized columns ``norm_title``, ``norm_summary`` and ``norm_text`` (see
+    ``relevance.add_normalized_text``).
     """
     frame = frame.copy()
-    existing = (
-        recent_titles.dropna(subset=["title_key", "story_id"])
-        .drop_duplicates(["source", "title_key"], keep="last")
-        .set_index(["source", "title_key"])["story_id"]
-    )
-    lookup = {k: int(v) for k, v in existing.items()}
-    story_ids = [
-        lookup.get((s, t)) if isinstance(t, str) else None
-        for s, t in zip(frame["source"], frame["title_key"], strict=True)
+    body = [t if t else s for t, s in zip(frame["norm_text"], frame["norm_summary"], strict=True)]
+    documents = [
+        f"{title} {text}" if title and text else (title or text)
+        for title, text in zip(frame["norm_title"], body, strict=True)
     ]
-    frame["story_id"] = pd.array(story_ids, dtype="Int64")
-    # Copies of one title in this batch share a label; untitled articles are stories alone.
-    label = (
-        frame["title_key"]
-        .astype("object")
-        .where(frame["title_key"].notna(), "#" + frame["canonical_url"].astype("object"))
-    )
-    frame["story_key"] = label
-    # A batch-local cluster that already has a story somewhere joins it as a whole.
-    known = frame.dropna(subset=["story_id"]).drop_duplicates("story_key")
-    joined = dict(zip(known["story_key"], known["story_id"], strict=True))
-    frame["story_id"] = frame["story_id"].fillna(frame["story_key"].map(joined)).astype("Int64")
+    sigs, sizes = minhash.signatures(documents)
+    keys = minhash.band_keys(sigs)
+    frame["signature"] = [row.tobytes() for row in sigs]
+    frame["shingles"] = sizes
+    frame["band_keys"] = [row if size else None for row, size in zip(keys, sizes, strict=True)]
+    # The normalized text has served the queries and the signatures: free it.
+    frame = frame.drop(columns=["norm_title", "norm_summary", "norm_text"])
+    frame["title_hash"] = [
+        minhash.stable_key(source, key)
+        if isinstance(key, str) and key.count(" ") + 1 >= MIN_TITLE_WORDS
+        else None
+        for source, key in zip(frame["source"], frame["title_key"], strict=True)
+    ]
     return frame
+
+
+def batch_keys(frame: pd.DataFrame) -> list[int]:
+    """Every key of a fingerprinted batch: what the store must look up."""
+    keys: set[int] = {int(k) for k in frame["title_hash"] if k is not None and not pd.isna(k)}
+    for row in frame["band_keys"]:
+        if row is not None:
+            keys.update(row.tolist())
+    return sorted(keys)
+
+
+def _day_numbers(days: pd.Series) -> np.ndarray:
+    return pd.to_datetime(days).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def assign_stories(
+    frame: pd.DataFrame,
+    index: RecentIndex,
+    *,
+    threshold: float = 0.5,
+    story_window_days: int = 14,
+    title_window_days: int = 7,
+) -> pd.DataFrame:
+    """Add ``story_id`` (an existing story, else NA) and ``story_key`` (a batch-local label).
+
+    Articles that start a new story get ``story_key`` ``"new:<row>"``, shared by the batch's
+    later articles that join them; the store creates one stories row per label, whose lead is
+    the article that started it (``story_lead``), the label's earliest article.
+    """
+    n = len(frame)
+    frame = frame.copy()
+    if n == 0:
+        frame["story_id"] = pd.array([], dtype="Int64")
+        frame["story_key"] = pd.Series([], dtype=object)
+        frame["story_lead"] = pd.Series([], dtype=bool)
+        return frame
+    # Articles are matched in time order, so a story's first article is its earliest one.
+    when = frame["published_at"].fillna(frame["collected_at"])
+    order = np.lexsort((frame["collected_at"].to_numpy(), when.to_numpy()))
+
+    # References: stored articles first (0 .. E-1), then the batch's rows (E .. E+n-1).
+    stored = _stored_refs(index)
+    e = len(stored["story"])
+    days = np.concatenate([stored["day"], _day_numbers(frame["day"])])
+    batch_sigs = np.frombuffer(b"".join(frame["signature"]), dtype=np.uint32).reshape(
+        n, minhash.BINS
+    )
+    sigs = np.concatenate([stored["sig"], batch_sigs]) if e else batch_sigs
+    has_sig = np.concatenate([stored["has_sig"], frame["shingles"].to_numpy() > 0])
+    story: list[object] = list(stored["story"]) + [None] * n
+
+    title_bucket: dict[int, list[int]] = {}
+    band_bucket: dict[int, list[int]] = {}
+    for key, rule, ref in zip(stored["key"], stored["rule"], stored["ref"], strict=True):
+        bucket = title_bucket if rule == TITLE_RULE else band_bucket
+        bucket.setdefault(key, []).append(ref)
+
+    title_hashes = frame["title_hash"].tolist()
+    band_rows = frame["band_keys"].tolist()
+    labels: list[object] = [None] * n
+    for i in order.tolist():
+        title_hash, bands = title_hashes[i], band_rows[i]
+        ref = e + i
+        chosen = None
+        has_title = title_hash is not None and not pd.isna(title_hash)
+        if has_title:
+            for other in title_bucket.get(int(title_hash), ()):
+                if abs(days[other] - days[ref]) <= title_window_days:
+                    chosen = story[other]
+                    break
+        band_list = bands.tolist() if bands is not None else []
+        if chosen is None and band_list:
+            candidates = {
+                other
+                for key in band_list
+                for other in band_bucket.get(key, ())
+                if has_sig[other] and abs(days[other] - days[ref]) <= story_window_days
+            }
+            if candidates:
+                ordered = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+                scores = minhash.similarity(sigs[ref], sigs[ordered])
+                best = int(np.argmax(scores))
+                if scores[best] >= threshold:
+                    chosen = story[ordered[best]]
+        if chosen is None:
+            chosen = f"new:{i}"
+        story[ref] = chosen
+        labels[i] = chosen
+        if has_title:
+            title_bucket.setdefault(int(title_hash), []).append(ref)
+        for key in band_list:
+            band_bucket.setdefault(key, []).append(ref)
+
+    frame["story_id"] = pd.array(
+        [label if isinstance(label, int) else None for label in labels], dtype="Int64"
+    )
+    frame["story_key"] = [label if isinstance(label, str) else None for label in labels]
+    frame["story_lead"] = [label == f"new:{i}" for i, label in enumerate(labels)]
+    return frame
+
+
+def _stored_refs(index: RecentIndex) -> dict[str, np.ndarray | list]:
+    """The stored articles named by ``index`` as parallel arrays, one entry per article."""
+    keys = index.keys
+    if keys.empty:
+        return {
+            "story": [],
+            "day": np.zeros(0, dtype=np.int64),
+            "sig": np.zeros((0, minhash.BINS), dtype=np.uint32),
+            "has_sig": np.zeros(0, dtype=bool),
+            "key": [],
+            "rule": [],
+            "ref": [],
+        }
+    articles = keys.drop_duplicates("article_id")
+    article_ids = articles["article_id"].astype(np.int64).to_numpy()
+    ref_of = {int(a): r for r, a in enumerate(article_ids)}
+    sig = np.full((len(article_ids), minhash.BINS), 0, dtype=np.uint32)
+    has_sig = np.zeros(len(article_ids), dtype=bool)
+    for article_id, blob in zip(
+        index.signatures["article_id"], index.signatures["signature"], strict=True
+    ):
+        ref = ref_of.get(int(article_id))
+        if ref is not None and blob is not None and len(blob) == minhash.BINS * 4:
+            sig[ref] = np.frombuffer(blob, dtype=np.uint32)
+            has_sig[ref] = True
+    return {
+        "story": [int(s) for s in articles["story_id"]],
+        "day": _day_numbers(articles["day"]),
+        "sig": sig,
+        "has_sig": has_sig,
+        "key": [int(k) for k in keys["key"]],
+        "rule": [int(r) for r in keys["rule"]],
+        "ref": [ref_of[int(a)] for a in keys["article_id"]],
+    }

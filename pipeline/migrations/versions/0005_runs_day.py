@@ -1,7 +1,7 @@
 """runs.day: the day a digest run covered, so a restarted daemon never sends a day twice.
 
 Revision ID: 0005
-Revises: 0002 (0004 once the collection and processing revisions land)
+Revises: 0003 (0004 once the collection revision lands)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
