@@ -22,6 +22,7 @@ from typing import Any
 from borderwatch.collect import CollectBusy, CollectReport, collect
 from borderwatch.config import Config, config_from_mapping, load_config
 from borderwatch.timing import pending_digest_days
+from pipeline.migrations import SchemaVersionError
 from pipeline.store import Store
 
 log = logging.getLogger("borderwatch")
@@ -95,10 +96,27 @@ def wait_idle(timeout: float) -> bool:
     return True
 
 
+def _open_store(database_url: str, job: str) -> Store | None:
+    """The database for a job, or None (logged in one line) when it cannot be used now.
+
+    A daemon keeps running when, say, its database was upgraded by a newer borderwatch: the job
+    says why it cannot run instead of ending in a traceback.
+    """
+    try:
+        return Store(database_url)
+    except SchemaVersionError as exc:
+        log.error("%s skipped: %s", job, exc)
+    except Exception as exc:
+        log.error("%s skipped: cannot open the database: %s", job, exc)
+    return None
+
+
 # -- collect -----------------------------------------------------------------------------------
 def run_collect(config: Config, database_url: str) -> CollectReport | None:
     """Collect once and record the run; errors are logged and recorded, never raised."""
-    store = Store(database_url)
+    store = _open_store(database_url, "collect")
+    if store is None:
+        return None
     run_id = store.start_run("collect")
     try:
         report = collect(config, store, database_url)
@@ -185,7 +203,9 @@ def run_digest(config: Config, database_url: str, day: dt.date | None = None) ->
     from borderwatch.digest.deliver import default_day, deliver_digest
 
     day = day or default_day(config)
-    store = Store(database_url)
+    store = _open_store(database_url, "digest")
+    if store is None:
+        return False
     run_id = store.start_run("digest")
     try:
         paths = deliver_digest(config, store, day)
@@ -239,7 +259,9 @@ def run_health(config: Config, database_url: str) -> int:
     """Judge every source's health, log the ones to look at, record the run; returns them."""
     from borderwatch.health import flagged_sources, source_health
 
-    store = Store(database_url)
+    store = _open_store(database_url, "health")
+    if store is None:
+        return 0
     run_id = store.start_run("health")
     try:
         frame = source_health(

@@ -136,8 +136,10 @@ def _refresh_period(
 def _fill_new_rollups(_target: Any, connection: Connection, **kw: Any) -> None:
     """Rollup tables created beside existing daily rows are filled at once.
 
-    A database from before the rollups gets them from ``metadata.create_all`` empty; read as
-    they are, every trend would be zeros until the next rebuild.
+    New databases are created with ``metadata.create_all`` (empty daily tables: nothing to do)
+    and existing ones reach the rollups through migration 0007, which fills them; this keeps a
+    ``create_all`` on a database that already has daily rows, as tools and tests may run, from
+    leaving every trend at zero until the next rebuild.
     """
     created = {table.name for table in kw.get("tables", ())}
     if not created & {t.name for pair in ROLLUPS.values() for t in pair}:

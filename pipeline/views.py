@@ -2,8 +2,8 @@
 
 The views join the coverage tables to ``sources`` and add ``week`` (the Monday that starts the
 ISO week) and ``month`` (its first day), both as dates, so that trend questions read the same
-on SQLite and PostgreSQL. They are created with the tables (``metadata.create_all``) and by
-migration 0007; docs/schema.md documents them.
+on SQLite and PostgreSQL. A new database gets them with its tables (``metadata.create_all``), an
+existing one from migration 0007; docs/schema.md documents them.
 """
 
 from __future__ import annotations
