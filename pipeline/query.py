@@ -250,6 +250,10 @@ class _Parser:
         self.tokens = _tokenize_query(query)
         self.i = 0
         self.depth = 0  # nesting of parentheses, NOT and NEAR: bounds recursion everywhere
+        # Normalizing every word of the query in one batch is several times faster than one
+        # word at a time, and every command validates the configured queries at start-up.
+        stems = list({w.rstrip("*") for w in re.findall(r'[^\s"()]+', query)})
+        self.normalized = dict(zip(stems, normalize_many(stems), strict=True))
 
     def nest(self, tok: _Token) -> None:
         self.depth += 1
@@ -406,7 +410,10 @@ class _Parser:
                 pos + star,
                 "a word ending in *, e.g. negotiat*",
             )
-        words = normalize_for_matching(stem).split()
+        normalized = self.normalized.get(stem)
+        if normalized is None:
+            normalized = normalize_for_matching(stem)
+        words = normalized.split()
         if not words:
             raise self.fail(f'"{word}" has no letters or digits', pos, _EXPECT_OPERAND)
         # "cross-border*" normalizes to two words; the wildcard belongs to the last one.
