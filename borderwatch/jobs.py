@@ -155,12 +155,6 @@ def run_collect(config: Config, database_url: str) -> CollectReport | None:
     return report
 
 
-def collect_job(config_path: str | None, db_override: str | None = None) -> CollectReport | None:
-    """Collect once with the configuration file at ``config_path``."""
-    config = load_config(config_path)
-    return run_collect(config, config.database_url(db_override))
-
-
 def scheduled_collect(snapshot: dict[str, Any], database_url: str) -> None:
     """The daemon's collect job."""
     if _stop.is_set():

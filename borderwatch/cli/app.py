@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import click
@@ -46,10 +45,6 @@ class App:
 
             self._store = Store(self.database_url)
         return self._store
-
-    def use_config(self, config: Config) -> None:
-        self._config = config
-        self._store = None
 
     def close(self) -> None:
         if self._store is not None:
@@ -122,7 +117,3 @@ def main(ctx: click.Context, config_path: str | None, db_override: str | None, v
 
 
 pass_app = click.make_pass_decorator(App)
-
-
-def resolve_path(value: str) -> Path:
-    return Path(value).expanduser()

@@ -599,9 +599,6 @@ class SampleSiteServer:
         """Outlet key -> absolute URLs of its feeds."""
         return {key: [self.url(p) for p in paths] for key, paths in self.site.feed_paths().items()}
 
-    def article_urls(self) -> list[str]:
-        return [self.url(a.path) for a in self.site.articles]
-
 
 @contextmanager
 def serve_sample_site(

@@ -64,18 +64,20 @@ def _has_index(store: Any, name: str) -> bool:
     return bool(found.iloc[0]["n"])
 
 
+def _coverage_sums(c: Any, key: Any) -> Any:
+    """SELECT ``key``, tag and the summed articles and stories of coverage columns ``c``."""
+    return select(
+        key, c.tag, func.sum(c.articles).label("articles"), func.sum(c.stories).label("stories")
+    )
+
+
 def coverage_by_day(
     store: Any, selection: Selection, since: dt.date | None, until: dt.date | None
 ) -> pd.DataFrame:
     """Relevant articles and stories per day and tag (columns day, tag, articles, stories)."""
     source, c = _reading(store, daily_coverage, selection)
     query = (
-        select(
-            c.day,
-            c.tag,
-            func.sum(c.articles).label("articles"),
-            func.sum(c.stories).label("stories"),
-        )
+        _coverage_sums(c, c.day)
         .select_from(source)
         .where(c.tag.in_(list(selection.topic_tags)), *_filters(c, selection, since, until))
         .group_by(c.day, c.tag)
@@ -146,12 +148,7 @@ def coverage_by_period(
         table = rollups.ROLLUPS[grain][0]
         c = table.c
         query = (
-            select(
-                c[grain].label("day"),
-                c.tag,
-                func.sum(c.articles).label("articles"),
-                func.sum(c.stories).label("stories"),
-            )
+            _coverage_sums(c, c[grain].label("day"))
             .where(
                 c.tag.in_(list(selection.topic_tags)),
                 *_rollup_filters(c, grain, selection, whole),
@@ -217,12 +214,7 @@ def coverage_by_source(store: Any, selection: Selection) -> pd.DataFrame:
         c = rollups.monthly_coverage.c
         frames.append(
             store.read_sql(
-                select(
-                    c.source,
-                    c.tag,
-                    func.sum(c.articles).label("articles"),
-                    func.sum(c.stories).label("stories"),
-                )
+                _coverage_sums(c, c.source)
                 .where(
                     c.tag.in_(list(selection.topic_tags)),
                     *_rollup_filters(c, "month", selection, whole),
@@ -234,12 +226,7 @@ def coverage_by_source(store: Any, selection: Selection) -> pd.DataFrame:
         source, c = _reading(store, daily_coverage, selection)
         frames.append(
             store.read_sql(
-                select(
-                    c.source,
-                    c.tag,
-                    func.sum(c.articles).label("articles"),
-                    func.sum(c.stories).label("stories"),
-                )
+                _coverage_sums(c, c.source)
                 .select_from(source)
                 .where(c.tag.in_(list(selection.topic_tags)), *_filters(c, selection, first, last))
                 .group_by(c.source, c.tag)
