@@ -8,7 +8,8 @@ densification, Shrivastava and Li 2014), so short texts still compare well. The 
 equal bins of two signatures estimates the Jaccard similarity of the two shingle sets.
 
 This costs one hash per shingle instead of one per shingle and permutation, and every step runs
-over all shingles of a whole chunk at once: about 40x faster than datasketch's MinHash.
+over all shingles of a whole chunk at once. Words come hashed from ``pipeline.tokens``, which
+the relevance queries share, so a chunk's text is split and hashed once for both.
 
 LSH: the signature is cut into ``BANDS`` bands of ``ROWS`` bins; each band is hashed to one
 signed 64-bit key. Two documents sharing any key are candidates; the probability of that for
@@ -16,7 +17,8 @@ Jaccard ``s`` is ``1 - (1 - s**ROWS) ** BANDS``: 0.73 at 0.4, 0.93 at 0.5, 0.99 
 0.15 at 0.2. With 128 bins the similarity estimate has a standard error of 0.044 at 0.5.
 
 Every hash here is stable across processes and machines (no Python ``hash``): signatures and
-keys are stored in the database and compared with those of later runs.
+keys are stored in the database and compared with those of later runs. Any change to how they
+are computed needs a migration that rebuilds the story index (as revision 0008 does).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
+
+from pipeline.tokens import mix, tokenize_many
 
 SHINGLE_WORDS = 4
 BINS = 128
@@ -39,8 +42,6 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 _BIN_BITS = 7  # log2(BINS): the top bits of a shingle hash choose its bin
 _BIN_SHIFT = np.uint64(64 - _BIN_BITS)
 _VALUE_SHIFT = np.uint64(64 - _BIN_BITS - 32)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MULTIPLIERS = (
     np.uint64(0xD6E8FEB86659FD93),
@@ -50,39 +51,6 @@ _MULTIPLIERS = (
 )
 
 assert BINS == 1 << _BIN_BITS and BANDS * ROWS <= BINS
-
-
-def _mix(values: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer: a fast, well-spread 64-bit bijection (uint64 in, uint64 out)."""
-    with np.errstate(over="ignore"):
-        z = values ^ (values >> np.uint64(30))
-        z = z * _M1
-        z = z ^ (z >> np.uint64(27))
-        z = z * _M2
-        return z ^ (z >> np.uint64(31))
-
-
-# Word hashes of recent chunks: news vocabularies repeat, so most words are found here.
-_WORD_CACHE: dict[str, int] = {}
-_WORD_CACHE_LIMIT = 100_000
-
-
-def _word_hash(word: str) -> int:
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
-
-
-def _hash_words(words: list[str]) -> np.ndarray:
-    """Stable 64-bit hashes of ``words`` (each distinct word is looked up or hashed once)."""
-    codes, uniques = pd.factorize(np.array(words, dtype=object), sort=False)
-    cache = _WORD_CACHE
-    missing = [w for w in uniques if w not in cache]
-    if len(cache) + len(missing) > _WORD_CACHE_LIMIT:
-        cache.clear()
-        missing = list(uniques)
-    for word in missing:
-        cache[word] = _word_hash(word)
-    hashes = np.fromiter(map(cache.__getitem__, uniques), dtype=np.uint64, count=len(uniques))
-    return hashes[codes]
 
 
 def _head(doc: str) -> str:
@@ -95,40 +63,43 @@ def _head(doc: str) -> str:
 
 
 def signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """MinHash signatures of already-normalized documents, ``_BATCH`` documents at a time.
-
-    See ``_signatures``; batching bounds the memory of the per-word arrays.
-    """
-    if len(documents) <= _BATCH:
-        return _signatures(documents)
-    parts = [_signatures(documents[i : i + _BATCH]) for i in range(0, len(documents), _BATCH)]
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-# Documents per vectorized pass: large enough to amortize numpy's per-call cost.
-_BATCH = 500
-
-
-def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures of already-normalized documents (words separated by single spaces).
 
     Returns ``(signatures, sizes)``: a ``(n, BINS)`` uint32 array and the number of shingles of
     each document. A document with no words gets size 0 and an all-empty signature that is
     similar to nothing. Documents shorter than a shingle are one shingle of all their words.
+    Only the first ``MAX_WORDS`` words of a document count.
     """
-    n = len(documents)
+    words = tokenize_many([_head(doc) for doc in documents])
+    return signatures_of_words(words.hashes, words.counts)
+
+
+def signatures_of_words(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``signatures`` of documents given as word hashes (``pipeline.tokens``), one document
+    after another, ``lengths[d]`` words each (at most ``MAX_WORDS``), ``_BATCH`` at a time."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n = len(lengths)
+    if n <= _BATCH:
+        return _signatures(words, lengths)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    parts = [
+        _signatures(words[offsets[i] : offsets[min(n, i + _BATCH)]], lengths[i : i + _BATCH])
+        for i in range(0, n, _BATCH)
+    ]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+# Documents per vectorized pass: large enough to amortize numpy's per-call cost, small enough
+# to bound the memory of the per-word arrays.
+_BATCH = 500
+
+
+def _signatures(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(lengths)
     sigs = np.full((n, BINS), _EMPTY, dtype=np.uint32)
-    if n == 0:
-        return sigs, np.zeros(0, dtype=np.int64)
-    # One split of all documents at once; documents are cut to their first MAX_WORDS words.
-    docs = [_head(doc) for doc in documents]
-    lengths = np.fromiter(
-        ((doc.count(" ") + 1) if doc else 0 for doc in docs), dtype=np.int64, count=n
-    )
-    if not lengths.any():
+    if n == 0 or not lengths.any():
         return sigs, np.zeros(n, dtype=np.int64)
-    flat = " ".join(d for d in docs if d).split(" ")
-    words = _hash_words(flat)
     starts = np.zeros(n, dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
 
@@ -150,7 +121,7 @@ def _signatures(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if short.any():
         combined[short] = _short_shingles(words, starts, lengths, doc_of_word[short], k)
     valid = full | short
-    hashes = _mix(combined[valid] + _GOLDEN)
+    hashes = mix(combined[valid] + _GOLDEN)
     docs = doc_of_word[valid]
     sizes = np.bincount(docs, minlength=n).astype(np.int64)
 
@@ -194,7 +165,7 @@ def _densify(sigs: np.ndarray, nonempty: np.ndarray) -> None:
     nearest = np.minimum.accumulate(doubled[:, ::-1], axis=1)[:, ::-1][:, :BINS]
     distance = (nearest - np.arange(BINS)).astype(np.uint64)
     source = np.take_along_axis(block, nearest % BINS, axis=1).astype(np.uint64)
-    mixed = _mix((source << np.uint64(8)) | distance)
+    mixed = mix((source << np.uint64(8)) | distance)
     replaced = np.where(filled, block, (mixed >> np.uint64(32)).astype(np.uint32))
     sigs[rows] = replaced
 
@@ -208,7 +179,7 @@ def band_keys(sigs: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         key = np.arange(1, BANDS + 1, dtype=np.uint64)[None, :] * _GOLDEN
         for r in range(ROWS):
-            key = _mix(key ^ used[:, :, r])
+            key = mix(key ^ used[:, :, r])
     return key.view(np.int64)
 
 

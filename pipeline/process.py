@@ -14,12 +14,14 @@ from typing import Any
 import pandas as pd
 
 from pipeline.query import Query
+from pipeline.query_batch import query_prefixes
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
 from pipeline.stages.relevance import add_normalized_text, apply_queries
 from pipeline.stages.sources import resolve_sources
 from pipeline.stages.stories import assign_stories, batch_keys, fingerprint
+from pipeline.stages.words import article_words
 from pipeline.store import Store, utcnow
 
 
@@ -95,8 +97,10 @@ def analyze(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
         return frame
     frame = assign_language(frame)
     frame = add_normalized_text(frame)
-    frame = apply_queries(frame, rules.topic, rules.tags)
-    return fingerprint(frame)
+    # Split and hash every article's words once, for the queries and the fingerprints.
+    words = article_words(frame, query_prefixes([rules.topic, *rules.tags.values()]))
+    frame = apply_queries(frame, rules.topic, rules.tags, words)
+    return fingerprint(frame, words)
 
 
 def prepare_chunk(

@@ -15,9 +15,11 @@ Operators are uppercase only (lowercase "and", "or", "not", "near" are ordinary 
 Precedence, tightest first: NOT, NEAR, AND (explicit or implicit), OR.
 
 Matching works on text normalized once by `normalize_for_matching` (a single-space separated
-word sequence). Words and phrases are substring tests on the space-padded text, large OR groups
-use the document's word set, and NEAR looks at word positions only for documents that contain
-both sides.
+word sequence). For one document (`Query.matches`), words and phrases are substring tests on the
+space-padded text, large OR groups use the document's word set, and NEAR looks at word
+positions only for documents that contain both sides. Many documents at once (`match_series`,
+`match_frame`, `classify`) are evaluated by `pipeline.query_batch` on hashed words, with the
+same results.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from pipeline.textnorm import normalize_for_matching, normalize_many
 
 if TYPE_CHECKING:
     from typing import TypeAlias
+
+    from pipeline.tokens import Tokens
 
 __all__ = ["Query", "QuerySyntaxError", "classify", "match_frame", "parse_query"]
 
@@ -781,9 +785,10 @@ class Query:
         Normalizing is most of the work: when several queries run over the same column,
         normalize it once (`normalize_series`) and pass `normalized=True`, or use `match_frame`.
         """
+        from pipeline.query_batch import match_tokens, tokens_for
+
         values = _prepared(texts, normalized)
-        test = self._test
-        return np.fromiter((test(_Doc(v)) for v in values), dtype=bool, count=len(values))
+        return match_tokens({"q": self}, tokens_for(values, [self]))["q"]
 
 
 def _prepared(texts: pd.Series | Sequence[str], normalized: bool) -> list[str]:
@@ -808,17 +813,15 @@ def match_frame(
     Returns a boolean DataFrame with one column per query name, indexed like `texts` when it
     is a Series. Each text is normalized and split into words once for all queries.
     """
+    from pipeline.query_batch import match_tokens, tokens_for
+
     values = _prepared(texts, normalized)
     names = list(queries)
-    tests = [queries[name]._test for name in names]
-    result = np.zeros((len(values), len(tests)), dtype=bool)
-    for row, value in enumerate(values):
-        doc = _Doc(value)
-        for col, test in enumerate(tests):
-            if test(doc):
-                result[row, col] = True
+    found = match_tokens(queries, tokens_for(values, queries.values()))
     index = texts.index if isinstance(texts, pd.Series) else None
-    return pd.DataFrame(result, columns=names, index=index)
+    return pd.DataFrame(
+        {name: found[name] for name in names}, columns=names, index=index, dtype=bool
+    )
 
 
 def classify(
@@ -830,23 +833,25 @@ def classify(
     """Relevance and tags in one pass, the way the pipeline applies them.
 
     Returns a boolean DataFrame with a `relevant` column (the topic query) and one column per
-    tag; tags are evaluated only for relevant texts (False elsewhere) and reuse the word set
-    built for the topic query.
+    tag; tags count only for relevant texts (False elsewhere). The texts are split and hashed
+    once for all queries (`pipeline.query_batch`).
     """
+    from pipeline.query_batch import tokens_for
+
+    values = _prepared(texts, normalized)
+    result = classify_tokens(topic, tags, tokens_for(values, [topic, *tags.values()]))
+    result.index = texts.index if isinstance(texts, pd.Series) else result.index
+    return result
+
+
+def classify_tokens(topic: Query, tags: Mapping[str, Query], tokens: Tokens) -> pd.DataFrame:
+    """``classify`` on documents already split and hashed (``query_batch.tokens_for``)."""
+    from pipeline.query_batch import match_tokens
+
     if "relevant" in tags:
         raise ValueError('a tag cannot be named "relevant"')
-    values = _prepared(texts, normalized)
-    names = list(tags)
-    tag_tests = [tags[name]._test for name in names]
-    topic_test = topic._test
-    result = np.zeros((len(values), len(names) + 1), dtype=bool)
-    for row, value in enumerate(values):
-        doc = _Doc(value)
-        if not topic_test(doc):
-            continue
-        result[row, 0] = True
-        for col, test in enumerate(tag_tests, start=1):
-            if test(doc):
-                result[row, col] = True
-    index = texts.index if isinstance(texts, pd.Series) else None
-    return pd.DataFrame(result, columns=["relevant", *names], index=index)
+    found = match_tokens({"relevant": topic, **tags}, tokens)
+    relevant = found["relevant"]
+    # Tags count only for relevant documents.
+    columns = {"relevant": relevant, **{name: found[name] & relevant for name in tags}}
+    return pd.DataFrame(columns, dtype=bool)

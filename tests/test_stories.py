@@ -322,3 +322,83 @@ def test_hashes_are_stable_across_processes() -> None:
         for seed in (1, 2)
     }
     assert len(outputs) == 1
+
+
+def _index(store: Store) -> tuple[dict[int, tuple[int, bytes]], set[tuple[int, int]]]:
+    with store.engine.connect() as conn:
+        signatures = {
+            a: (n, bytes(blob))
+            for a, n, blob in conn.execute(
+                text("SELECT article_id, shingles, signature FROM story_signatures")
+            )
+        }
+        keys = set(
+            conn.execute(text("SELECT article_id, key FROM story_keys WHERE rule = 2")).all()
+        )
+    return signatures, keys
+
+
+def test_revision_0008_recomputes_the_story_index_of_stored_articles(setup) -> None:
+    """A database whose index holds signatures of the old word hashes gets them recomputed, and
+    a copy collected after the upgrade still joins the story collected before it."""
+    from pipeline import migrations
+
+    store, rules = setup
+    items = all_items()
+    first_copy = next(i for _e, k, i in items if k == "copies")
+    later_copies = [
+        i for e, k, i in items if k == "copies" and e == items[0][0] and i is not first_copy
+    ]
+    stored = [i for i in items if i[2] not in later_copies]
+    process_items([i for _e, _k, i in stored], rules, store, now=NOW)
+    expected_signatures, expected_keys = _index(store)
+    assert expected_signatures and expected_keys
+
+    # What revision 0007 left: signatures from other word hashes, so other band keys.
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE story_signatures SET signature = :blob"), {"blob": b"\1" * 512})
+        conn.execute(text("UPDATE story_keys SET key = key + 1 WHERE rule = 2"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+    assert _index(store) != (expected_signatures, expected_keys)
+
+    migrations.upgrade(store.engine)
+    assert _index(store) == (expected_signatures, expected_keys)
+    process_items(later_copies, rules, store, now=NOW)
+    stories = story_of(store)
+    assert {stories[i["url"]] for i in [first_copy, *later_copies]} == {stories[first_copy["url"]]}
+
+
+def test_fingerprints_from_shared_words_equal_signatures_of_the_text() -> None:
+    """The pipeline fingerprints the words it hashed for the queries; the result must equal
+    hashing title + text (or title + summary) afresh, cut to the first MAX_WORDS words."""
+    import pandas as pd
+
+    from pipeline.stages.relevance import add_normalized_text
+    from pipeline.stages.stories import fingerprint
+
+    rng = np.random.default_rng(4)
+    vocab = [f"w{i}" for i in range(300)] + ["طورخم", "سرحد", "border"]
+    rows = []
+    for n in range(60):
+        words = lambda k: " ".join(vocab[i] for i in rng.integers(0, len(vocab), k))  # noqa: E731
+        rows.append(
+            {
+                "title": words(int(rng.integers(0, 12))) if n % 7 else "",
+                "summary": words(int(rng.integers(0, 40))) if n % 5 else None,
+                "text": words(int(rng.integers(0, 700))) if n % 3 else None,
+                "source": "khyber-ledger",
+                "title_key": None,
+            }
+        )
+    frame = add_normalized_text(pd.DataFrame(rows))
+    documents = [
+        " ".join(p for p in (title, text or summary) if p)
+        for title, summary, text in zip(
+            frame["norm_title"], frame["norm_summary"], frame["norm_text"], strict=True
+        )
+    ]
+    sigs, sizes = minhash.signatures(documents)
+    fingerprinted = fingerprint(frame)
+    assert fingerprinted["shingles"].tolist() == sizes.tolist()
+    assert fingerprinted["signature"].tolist() == [row.tobytes() for row in sigs]
+    assert max(sizes) == minhash.MAX_WORDS - minhash.SHINGLE_WORDS + 1

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from pipeline.query import Query, classify
+from pipeline.query import Query, classify_tokens
+from pipeline.query_batch import query_prefixes
+from pipeline.stages.words import ArticleWords, article_words
 from pipeline.textnorm import normalize_many
 
 NORMALIZED_COLUMNS = {"title": "norm_title", "summary": "norm_summary", "text": "norm_text"}
@@ -27,29 +29,25 @@ def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def matching_text(frame: pd.DataFrame) -> pd.Series:
-    """The normalized text every query sees: title, summary and text of each article."""
-    if "norm_title" not in frame.columns:
-        frame = add_normalized_text(frame)
-    # Normalization turns the separators between fields into one space, so joining the
-    # normalized fields equals normalizing the joined fields.
-    joined = [
-        " ".join(part for part in parts if part)
-        for parts in zip(
-            frame["norm_title"], frame["norm_summary"], frame["norm_text"], strict=True
-        )
-    ]
-    return pd.Series(joined, index=frame.index, dtype=object)
+def apply_queries(
+    frame: pd.DataFrame,
+    topic: Query,
+    tags: Mapping[str, Query],
+    words: ArticleWords | None = None,
+) -> pd.DataFrame:
+    """Add ``relevant`` (bool) and ``tags`` (a list of tag names, empty when not relevant).
 
-
-def apply_queries(frame: pd.DataFrame, topic: Query, tags: Mapping[str, Query]) -> pd.DataFrame:
-    """Add ``relevant`` (bool) and ``tags`` (a list of tag names, empty when not relevant)."""
+    ``words``: the articles' hashed words (``words.article_words`` with ``query_prefixes`` of
+    these queries), when the caller has them already.
+    """
     frame = frame.copy()
     if frame.empty:
         frame["relevant"] = pd.Series(dtype=bool)
         frame["tags"] = pd.Series(dtype=object)
         return frame
-    verdicts = classify(topic, tags, matching_text(frame), normalized=True)
+    if words is None:
+        words = article_words(frame, query_prefixes([topic, *tags.values()]))
+    verdicts = classify_tokens(topic, tags, words.tokens)
     names = list(tags)
     matrix = verdicts[names].to_numpy()
     frame["relevant"] = verdicts["relevant"].to_numpy()

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import minhash
+from pipeline.stages.words import ArticleWords, article_words
 
 # Rule codes of the story_keys table.
 TITLE_RULE = 1
@@ -52,19 +53,17 @@ class RecentIndex:
     )
 
 
-def fingerprint(frame: pd.DataFrame) -> pd.DataFrame:
+def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.DataFrame:
     """Add the matching keys: ``signature`` (bytes), ``shingles``, ``band_keys``, ``title_hash``.
 
     Expects the normalized columns ``norm_title``, ``norm_summary`` and ``norm_text`` (see
-    ``relevance.add_normalized_text``).
+    ``relevance.add_normalized_text``), or their hashed words from ``words.article_words``.
     """
     frame = frame.copy()
-    body = [t if t else s for t, s in zip(frame["norm_text"], frame["norm_summary"], strict=True)]
-    documents = [
-        f"{title} {text}" if title and text else (title or text)
-        for title, text in zip(frame["norm_title"], body, strict=True)
-    ]
-    sigs, sizes = minhash.signatures(documents)
+    if words is None:
+        words = article_words(frame)
+    positions, lengths = words.ranges(minhash.MAX_WORDS)
+    sigs, sizes = minhash.signatures_of_words(words.tokens.hashes[positions], lengths)
     keys = minhash.band_keys(sigs)
     frame["signature"] = [row.tobytes() for row in sigs]
     frame["shingles"] = sizes

@@ -1,0 +1,69 @@
+"""Stage: the words of every article, split and hashed once for the queries and the fingerprints.
+
+An article's words are those of its normalized title, summary and text, in that order (the text
+every query sees). ``ArticleWords`` keeps where each field's words are, so the story fingerprint
+can take title + text (or title + summary) from the same hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.tokens import Tokens, tokenize_many
+
+
+@dataclass
+class ArticleWords:
+    """Hashed words of a frame's articles (row order), and each field's number of words."""
+
+    tokens: Tokens
+    title: np.ndarray
+    summary: np.ndarray
+    text: np.ndarray
+
+    def ranges(self, max_words: int) -> tuple[np.ndarray, np.ndarray]:
+        """Word positions of title + text (title + summary when there is no text), at most
+        ``max_words`` per article: ``(positions, words per article)``."""
+        start = self.tokens.offsets[:-1]
+        has_text = self.text > 0
+        body_start = np.where(has_text, start + self.title + self.summary, start + self.title)
+        body = np.where(has_text, self.text, self.summary)
+        first = np.minimum(self.title, max_words)
+        second = np.minimum(body, max_words - first)
+        lengths = first + second
+        total = int(lengths.sum())
+        article = np.repeat(np.arange(len(lengths)), lengths)
+        out_start = np.zeros(len(lengths), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=out_start[1:])
+        k = np.arange(total) - out_start[article]
+        in_title = k < first[article]
+        positions = np.where(in_title, start[article] + k, body_start[article] + k - first[article])
+        return positions, lengths
+
+
+def _word_counts(values: Iterable[str]) -> np.ndarray:
+    return np.fromiter(((v.count(" ") + 1) if v else 0 for v in values), dtype=np.int64)
+
+
+def article_words(frame: pd.DataFrame, prefixes: Iterable[str] = ()) -> ArticleWords:
+    """Split and hash ``norm_title``, ``norm_summary`` and ``norm_text`` of every article.
+
+    ``prefixes``: wildcard prefixes (normalized) whose words the queries will ask for.
+    """
+    titles = frame["norm_title"].tolist()
+    summaries = frame["norm_summary"].tolist()
+    texts = frame["norm_text"].tolist()
+    documents = [
+        " ".join(part for part in parts if part)
+        for parts in zip(titles, summaries, texts, strict=True)
+    ]
+    return ArticleWords(
+        tokens=tokenize_many(documents, prefixes),
+        title=_word_counts(titles),
+        summary=_word_counts(summaries),
+        text=_word_counts(texts),
+    )
