@@ -134,20 +134,31 @@ def assign_stories(
         bucket = title_bucket if rule == TITLE_RULE else band_bucket
         bucket.setdefault(key, []).append(ref)
 
-    title_hashes = frame["title_hash"].tolist()
-    band_rows = frame["band_keys"].tolist()
-    labels: list[object] = [None] * n
+    # Only keys that occur at least twice (among the stored keys and the batch's) can link two
+    # articles; most articles have none, start their own story and need no further look.
+    title_hashes = [
+        int(h) if h is not None and not pd.isna(h) else None for h in frame["title_hash"]
+    ]
+    title_shared = _shared(
+        [k for k, r in zip(stored["key"], stored["rule"], strict=True) if r == TITLE_RULE],
+        [h for h in title_hashes if h is not None],
+    )
+    band_rows = _shared_bands(frame["band_keys"].tolist(), band_bucket)
+    labels: list[object] = [f"new:{i}" for i in range(n)]
     for i in order.tolist():
-        title_hash, bands = title_hashes[i], band_rows[i]
+        title_hash = title_hashes[i]
+        if title_hash is not None and title_hash not in title_shared:
+            title_hash = None
+        band_list = band_rows[i]
+        if title_hash is None and not band_list:
+            continue  # nothing links this article: it starts a story of its own
         ref = e + i
         chosen = None
-        has_title = title_hash is not None and not pd.isna(title_hash)
-        if has_title:
-            for other in title_bucket.get(int(title_hash), ()):
+        if title_hash is not None:
+            for other in title_bucket.get(title_hash, ()):
                 if abs(days[other] - days[ref]) <= title_window_days:
                     chosen = story[other]
                     break
-        band_list = bands.tolist() if bands is not None else []
         if chosen is None and band_list:
             candidates = {
                 other
@@ -165,8 +176,8 @@ def assign_stories(
             chosen = f"new:{i}"
         story[ref] = chosen
         labels[i] = chosen
-        if has_title:
-            title_bucket.setdefault(int(title_hash), []).append(ref)
+        if title_hash is not None:
+            title_bucket.setdefault(title_hash, []).append(ref)
         for key in band_list:
             band_bucket.setdefault(key, []).append(ref)
 
@@ -176,6 +187,32 @@ def assign_stories(
     frame["story_key"] = [label if isinstance(label, str) else None for label in labels]
     frame["story_lead"] = [label == f"new:{i}" for i, label in enumerate(labels)]
     return frame
+
+
+def _shared(stored: list[int], batch: list[int]) -> set[int]:
+    """The keys of ``batch`` that occur more than once among ``stored`` and ``batch``."""
+    if not batch:
+        return set()
+    values, counts = np.unique(np.array(stored + batch, dtype=np.int64), return_counts=True)
+    return set(values[counts > 1].tolist())
+
+
+def _shared_bands(rows: list[np.ndarray | None], stored: dict[int, list[int]]) -> list[list[int]]:
+    """Per article, its band keys that some other article (stored or in the batch) has too."""
+    present = [i for i, row in enumerate(rows) if row is not None]
+    out: list[list[int]] = [[] for _ in rows]
+    if not present:
+        return out
+    batch = np.stack([rows[i] for i in present]).astype(np.int64)
+    values, counts = np.unique(batch, return_counts=True)
+    shared = values[counts > 1]
+    if stored:
+        known = np.fromiter(stored, dtype=np.int64, count=len(stored))
+        shared = np.union1d(shared, values[np.isin(values, known)])
+    hit = np.isin(batch, shared)
+    for row in np.flatnonzero(hit.any(axis=1)).tolist():
+        out[present[row]] = batch[row][hit[row]].tolist()
+    return out
 
 
 def _stored_refs(index: RecentIndex) -> dict[str, np.ndarray | list]:
