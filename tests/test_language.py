@@ -154,6 +154,43 @@ def test_detect_one_at_a_time() -> None:
     assert detect_many([]) == []
 
 
+def test_small_blocks_and_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several blocks, groups of mixed widths and a short last group give the same codes."""
+    monkeypatch.setattr(language, "_BLOCK", 37)
+    monkeypatch.setattr(language, "_GROUP", 5)
+    assert detect_many(_texts()) == _expected_all()
+
+
+def test_fast_path_decides_only_where_it_is_sure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without py3langid's arithmetic for close calls, every other class is still py3langid's."""
+    monkeypatch.setattr(language, "_exact_label", lambda model, visited: "close")
+    pairs = zip(_texts(), _expected_all(), strict=True)
+    samples = [text[:SAMPLE_CHARS] for text, code in pairs if code is not None]
+    # py3langid's own preparation: all capitals lowered, NFC, UTF-8.
+    got = language._classify_block([_reference()._encode(sample) for sample in samples])
+    expected = [_reference().classify(sample)[0] for sample in samples]
+    close = sum(code == "close" for code in got)
+    assert close <= len(got) // 20
+    decided = [(g, e) for g, e in zip(got, expected, strict=True) if g != "close"]
+    assert [g for g, _ in decided] == [e for _, e in decided]
+
+
+def test_exact_path_equals_py3langid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The arithmetic for close calls, used for every text, gives py3langid's codes too."""
+    monkeypatch.setattr(language, "_SAFETY", float("inf"))
+    calls = []
+    exact = language._exact_label
+
+    def counted(model: object, visited: object) -> str:
+        calls.append(1)
+        return exact(model, visited)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(language, "_exact_label", counted)
+    expected = _expected_all()
+    assert detect_many(_texts()) == expected
+    assert len(calls) == sum(code is not None for code in expected)
+
+
 @pytest.mark.parametrize(
     "text",
     [
