@@ -177,10 +177,13 @@ def _classify_block(samples: list[bytes]) -> list[str]:
     features = np.take(model.output, states, mode="clip")
     # The visits of step j are documents 0 .. active[j] - 1, in order.
     step_starts = np.cumsum(active) - active
-    rows = np.arange(len(states), dtype=np.int32) - np.repeat(step_starts, active).astype(np.int32)
-    hit = features >= 0
+    keys = np.arange(len(states), dtype=np.int32)
+    keys -= np.repeat(step_starts.astype(np.int32), active)
+    # key = document row * n_features + feature, for the visits that found a feature.
     n_features = np.int32(len(model.ptc))
-    keys = rows[hit] * n_features + features[hit]
+    keys *= n_features
+    keys += features
+    keys = keys[features >= 0]
     keys.sort()
     # Distinct (document, feature) pairs and how often each was visited.
     first = np.empty(len(keys), dtype=bool)
