@@ -7,7 +7,7 @@ at any point therefore loses nothing and stores nothing twice.
 
 from __future__ import annotations
 
-import itertools
+import datetime as dt
 import json
 import logging
 import multiprocessing
@@ -76,15 +76,29 @@ def stage_file(path: Path, staging: StagingArea) -> StageReport:
 
 @dataclass
 class _Chunk:
-    """One chunk of a staged batch on its way through ``process_staging``."""
+    """One chunk of a staged batch on its way through ``process_staging``: its ``lines``
+    non-blank lines are the bytes ``start`` to ``end`` of the batch file, the first being line
+    ``first_line``."""
 
     path: Path
     batch_id: str
     number: int
-    items: list[dict]
+    start: int
+    end: int
+    first_line: int
+    lines: int
     last: bool  # the batch's last chunk: the batch file may go once it is stored
     done: bool  # stored by an earlier run
     future: Future | None = None
+
+
+@dataclass
+class _Analyzed:
+    """A chunk read, validated and analyzed: the frame of its new items, and what it held."""
+
+    frame: pd.DataFrame
+    items: int
+    problems: list[str]
 
 
 def process_staging(
@@ -98,8 +112,8 @@ def process_staging(
 ) -> ProcessResult:
     """Process every complete staged batch, oldest first.
 
-    With more than one chunk to do (or ``parallel=True``), the database-free stages of the next
-    chunk (language, queries, fingerprints) run in a worker process while this process assigns
+    With more than one chunk to do (or ``parallel=True``), a worker process reads, validates
+    and analyzes the next chunk (language, queries, fingerprints) while this process assigns
     stories to the current one and stores it, so both cores work. Chunks are still stored one
     at a time and in order, so the result is the same as without the worker.
     """
@@ -108,13 +122,17 @@ def process_staging(
         parallel = staging.pending_items() > chunk_items
     pool = _worker_pool() if parallel else None
     try:
-        for chunk, frame in _prepared(_staged_chunks(staging, store, chunk_items), rules, pool):
-            if frame is None:
-                result = ProcessResult(items=len(chunk.items), skipped=len(chunk.items))
+        for chunk, analyzed in _analyses(
+            _staged_chunks(staging, store, chunk_items), rules, store, pool
+        ):
+            if analyzed is None:
+                result = ProcessResult(items=chunk.lines, skipped=chunk.lines)
             else:
+                for problem in analyzed.problems:
+                    log.warning("%s %s; item skipped", chunk.path.name, problem)
                 result = store_prepared(
-                    frame,
-                    len(chunk.items),
+                    analyzed.frame,
+                    analyzed.items,
                     rules,
                     store,
                     batch_id=chunk.batch_id,
@@ -122,9 +140,7 @@ def process_staging(
                 )
             total.add(result)
             if progress is not None:
-                progress.advance(
-                    len(chunk.items), f"items, {total.new} new, {total.relevant} relevant"
-                )
+                progress.advance(result.items, f"items, {total.new} new, {total.relevant} relevant")
             if chunk.last:
                 # Only now, with every chunk of the batch committed, may the batch go.
                 staging.remove(chunk.path)
@@ -135,65 +151,144 @@ def process_staging(
 
 
 def _staged_chunks(staging: StagingArea, store: Store, chunk_items: int) -> Iterator[_Chunk]:
-    """The chunks of every staged batch, oldest batch first; new items only."""
+    """The chunks of every staged batch, oldest batch first.
+
+    Only the line boundaries are read here; the items are read where they are analyzed.
+    """
     for path in staging.batches():
         batch_id = staging.batch_id(path)
-        chunks = _chunks(_valid_items(path), chunk_items)
-        current = next(chunks, [])
-        number = 0
-        while True:
-            following = next(chunks, None)
-            done = bool(current) and store.batch_done(batch_id, number)
-            if current and not done:
-                # Items whose URL is stored are not worth analyzing (a file ingested twice).
-                stored = store.stored_urls(item["url"] for item in current)
-                current = [item for item in current if item["url"] not in stored] or current[:0]
-            yield _Chunk(path, batch_id, number, current, following is None, done)
-            if following is None:
-                break
-            current, number = following, number + 1
+        bounds = _chunk_bounds(path, chunk_items)
+        for number, (start, end, first_line, lines) in enumerate(bounds):
+            done = store.batch_done(batch_id, number)
+            last = number == len(bounds) - 1
+            yield _Chunk(path, batch_id, number, start, end, first_line, lines, last, done)
 
 
-def _prepared(
-    chunks: Iterator[_Chunk], rules: ProcessingRules, pool: ProcessPoolExecutor | None
-) -> Iterator[tuple[_Chunk, pd.DataFrame | None]]:
-    """Each chunk with its analyzed frame (None when already stored); with a worker pool the
-    next chunk is analyzed while the caller stores the current one."""
+def _chunk_bounds(path: Path, size: int) -> list[tuple[int, int, int, int]]:
+    """(first byte, end byte, first line number, non-blank lines) of every ``size`` non-blank
+    lines of a file.
+
+    A file without items is one empty chunk, so that it is still removed when processed.
+    """
+    bounds: list[tuple[int, int, int, int]] = []
+    start = offset = 0
+    first_line = 1
+    count = 0
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if count == 0:
+                start, first_line = offset, number
+            offset += len(line)
+            if line.isspace():
+                continue
+            count += 1
+            if count == size:
+                bounds.append((start, offset, first_line, count))
+                count = 0
+    if count or not bounds:
+        bounds.append((start if count else offset, offset, first_line, count))
+    return bounds
+
+
+def _analyses(
+    chunks: Iterator[_Chunk],
+    rules: ProcessingRules,
+    store: Store,
+    pool: ProcessPoolExecutor | None,
+) -> Iterator[tuple[_Chunk, _Analyzed | None]]:
+    """Each chunk with its analysis (None when already stored); with a worker pool the next
+    chunk is analyzed while the caller stores the current one."""
     waiting: deque[_Chunk] = deque()
     for chunk in chunks:
         if pool is not None and not chunk.done:
-            chunk.future = pool.submit(prepare_chunk, chunk.items, rules, utcnow())
+            chunk.future = pool.submit(
+                analyze_chunk,
+                chunk.path,
+                chunk.start,
+                chunk.end,
+                chunk.first_line,
+                rules,
+                store.url,
+                utcnow(),
+            )
         waiting.append(chunk)
         if len(waiting) > (1 if pool is not None else 0):
-            yield _finished(waiting.popleft(), rules)
+            yield _finished(waiting.popleft(), rules, store)
     while waiting:
-        yield _finished(waiting.popleft(), rules)
+        yield _finished(waiting.popleft(), rules, store)
 
 
-def _finished(chunk: _Chunk, rules: ProcessingRules) -> tuple[_Chunk, pd.DataFrame | None]:
+def _finished(
+    chunk: _Chunk, rules: ProcessingRules, store: Store
+) -> tuple[_Chunk, _Analyzed | None]:
     if chunk.done:
         return chunk, None
     if chunk.future is not None:
         return chunk, chunk.future.result()
-    return chunk, prepare_chunk(chunk.items, rules, utcnow())
+    return chunk, _analyze(chunk.path, chunk.start, chunk.end, chunk.first_line, rules, store)
+
+
+def analyze_chunk(
+    path: Path,
+    start: int,
+    end: int,
+    first_line: int,
+    rules: ProcessingRules,
+    store_url: str,
+    now: dt.datetime,
+) -> _Analyzed:
+    """Read, validate and analyze one chunk of a staged batch (what the worker process runs)."""
+    return _analyze(path, start, end, first_line, rules, _worker_store(store_url), now)
+
+
+_STORES: dict[str, Store] = {}
+
+
+def _worker_store(url: str) -> Store:
+    """The worker's own connection to the database, opened once: it only reads."""
+    store = _STORES.get(url)
+    if store is None:
+        store = _STORES[url] = Store(url, create=False)
+    return store
+
+
+def _analyze(
+    path: Path,
+    start: int,
+    end: int,
+    first_line: int,
+    rules: ProcessingRules,
+    store: Store,
+    now: dt.datetime | None = None,
+) -> _Analyzed:
+    items, problems = _read_items(path, start, end, first_line)
+    count = len(items)
+    if items:
+        # Items whose URL is stored are not worth analyzing (a file ingested twice).
+        stored = store.stored_urls(item["url"] for item in items)
+        items = [item for item in items if item["url"] not in stored]
+    return _Analyzed(prepare_chunk(items, rules, now or utcnow()), count, problems)
+
+
+def _read_items(path: Path, start: int, end: int, first_line: int) -> tuple[list[dict], list[str]]:
+    """The valid items of bytes ``start`` to ``end`` of a batch, and a message for each line
+    that breaks the item format."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    items = []
+    problems = []
+    for number, line in enumerate(data.decode("utf-8").splitlines(), start=first_line):
+        if not line or line.isspace():
+            continue
+        try:
+            items.append(validate_item(json.loads(line)))
+        except ItemError as exc:
+            problems.append(f"line {number}: {exc}")
+    return items, problems
 
 
 def _worker_pool() -> ProcessPoolExecutor:
     # A fresh interpreter ("spawn"): forking a process that holds database connections and,
     # in the daemon, scheduler threads is not safe.
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-
-
-def _valid_items(path: Path) -> Iterator[dict]:
-    """Items of a staged batch; one that breaks the item format is logged and left out."""
-    for number, item in enumerate(StagingArea.read(path), start=1):
-        try:
-            yield validate_item(item)
-        except ItemError as exc:
-            log.warning("%s line %d: %s; item skipped", path.name, number, exc)
-
-
-def _chunks(items: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
