@@ -22,6 +22,7 @@ from urllib.parse import (
     urlunsplit,
 )
 
+import numpy as np
 import pandas as pd
 
 from pipeline.textnorm import normalize_for_matching, normalize_many
@@ -296,7 +297,19 @@ def drop_exact_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     richness = frame["text"].fillna("").str.len() + frame["summary"].fillna("").str.len()
-    order = frame.assign(_richness=richness).sort_values(
-        ["_richness", "collected_at"], ascending=[False, True], kind="stable"
+    # The choice is made on a frame of the keys and row positions; the wide frame is then
+    # taken once (sorting and deduplicating it directly would copy every column three times).
+    keys = pd.DataFrame(
+        {
+            "_richness": richness.array,
+            "collected_at": frame["collected_at"].array,
+            "canonical_url": frame["canonical_url"].array,
+            "_position": np.arange(len(frame)),
+        },
+        index=frame.index,
     )
-    return order.drop_duplicates("canonical_url").drop(columns="_richness").sort_index()
+    order = keys.sort_values(["_richness", "collected_at"], ascending=[False, True], kind="stable")
+    kept = order.drop_duplicates("canonical_url").sort_index()
+    result = frame.take(kept["_position"].to_numpy())
+    result.index = kept.index  # the same labels; sort_index may have made them a RangeIndex
+    return result
