@@ -1,8 +1,9 @@
 """The fast paths of the identify stages give what the general code gives.
 
 ``split_url`` must equal ``urlsplit``, ``canonical_url`` the straightforward urllib version
-kept here as the reference, and the outlet stripping of titles the version that always runs
-the outlet pattern; each over many varied inputs, invalid ones included.
+kept here as the reference, the outlet stripping of titles the version that always runs the
+outlet pattern, and ``items_to_frame`` and ``drop_exact_duplicates`` their first, plainer
+pandas versions; each over many varied inputs, invalid ones included.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
+import pandas as pd
 import pytest
 
+from pipeline.items import FIELDS
 from pipeline.stages import normalize as norm
-from pipeline.stages.prepare import items_to_frame
+from pipeline.stages.prepare import TEXT_COLUMNS, _utc_naive, items_to_frame
+from pipeline.stages.sources import resolve_sources
 from pipeline.urls import split_url
 
 PREFIXES = [
@@ -320,3 +324,89 @@ def test_normalize_hashes_as_content_hash_does() -> None:
     frame = norm.normalize(items_to_frame(items, dt.datetime(2025, 10, 27)), {})
     expected = [norm.content_hash(i.get("title"), i.get("text") or i.get("summary")) for i in items]
     assert frame["content_hash"].tolist() == expected
+
+
+def _reference_items_to_frame(items: list[dict], now: dt.datetime) -> pd.DataFrame:
+    """items_to_frame as first written: from_records, then a conversion per column."""
+    frame = pd.DataFrame.from_records(list(items), columns=list(FIELDS))
+    for column in TEXT_COLUMNS:
+        frame[column] = frame[column].astype("string")
+    frame["published_at"] = _utc_naive(frame["published"])
+    frame["collected_at"] = _utc_naive(frame["collected_at"]).fillna(pd.Timestamp(now))
+    future = frame["published_at"] > frame["collected_at"] + pd.Timedelta(hours=1)
+    frame.loc[future, "published_at"] = pd.NaT
+    has_date = frame["published_at"].notna()
+    frame["published_source"] = frame["published_source"].where(has_date, "collected")
+    frame.loc[has_date & frame["published_source"].isna(), "published_source"] = "feed"
+    when = frame["published_at"].where(has_date, frame["collected_at"])
+    frame["day"] = when.dt.date
+    frame["text_status"] = frame["text_status"].fillna("not_fetched")
+    return frame.drop(columns=["published", "updated"])
+
+
+def _reference_drop_exact_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """drop_exact_duplicates as first written: the wide frame sorted and deduplicated."""
+    if frame.empty:
+        return frame
+    richness = frame["text"].fillna("").str.len() + frame["summary"].fillna("").str.len()
+    order = frame.assign(_richness=richness).sort_values(
+        ["_richness", "collected_at"], ascending=[False, True], kind="stable"
+    )
+    return order.drop_duplicates("canonical_url").drop(columns="_richness").sort_index()
+
+
+def _assert_same_frame(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert type(got.index) is type(expected.index)
+    assert [type(got[c].array) for c in got] == [type(expected[c].array) for c in expected]
+
+
+DATES = [
+    "2025-10-01T00:00:00+00:00",
+    "2025-10-01",
+    "2025-10-01T23:30:00-05:00",
+    "2025-09-30T23:00:00.5Z",
+    "2030-01-01T00:00:00Z",
+    "garbage",
+]
+
+
+def _random_items(rng: random.Random, count: int) -> list[dict]:
+    items = []
+    for _ in range(count):
+        item = {"url": rng.choice(["https://a.org/1", "https://www.a.org/1?utm_source=x", "u"])}
+        for field in ("published", "collected_at", "updated"):
+            if rng.random() < 0.6:
+                item[field] = rng.choice(DATES)
+        for field in ("published_source", "text_status", "title", "summary", "text", "source"):
+            if rng.random() < 0.5:
+                item[field] = rng.choice(["feed", "page", "ok", "", "x" * rng.randint(1, 9)])
+        items.append(item)
+    return items
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_items_to_frame_and_drop_exact_duplicates_equal_the_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    items = _random_items(rng, rng.choice([0, 1, 2, 5, 30]))
+    for now in (dt.datetime(2026, 1, 1), dt.datetime(2025, 10, 1, 12)):
+        frame = items_to_frame(items, now)
+        _assert_same_frame(frame, _reference_items_to_frame(items, now))
+        frame = norm.normalize(frame, {})
+        # Also an index with gaps, out of order and with repeated labels.
+        for index in (None, rng.sample(range(100), len(frame)), [3, 1] * (len(frame) // 2)):
+            if index is not None and len(index) == len(frame):
+                frame = frame.set_axis(index)
+            expected = _reference_drop_exact_duplicates(frame)
+            _assert_same_frame(norm.drop_exact_duplicates(frame), expected)
+
+
+def test_stages_leave_the_callers_frame_alone() -> None:
+    items = _random_items(random.Random(1), 20)
+    frame = items_to_frame(items, dt.datetime(2026, 1, 1))
+    before = frame.copy()
+    resolved = resolve_sources(frame, {"feed": "feed-key"})
+    _assert_same_frame(frame, before)
+    before = resolved.copy()
+    norm.normalize(resolved, {"feed-key": ["Feed"]})
+    _assert_same_frame(resolved, before)
