@@ -257,8 +257,9 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
     frame = frame.copy(deep=False)
     # Plain lists: iterating pandas string arrays costs a Python call per value.
     titles = frame["title"].tolist()
+    # preferred_url(url, None) is url: only rows with a canonical link need the call.
     preferred = [
-        preferred_url(u, c if isinstance(c, str) else None, s if isinstance(s, str) else None)
+        preferred_url(u, c, s if isinstance(s, str) else None) if isinstance(c, str) else u
         for u, c, s in zip(
             frame["url"].tolist(),
             frame["canonical"].tolist(),
