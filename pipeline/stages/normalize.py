@@ -86,7 +86,8 @@ def canonical_url(url: str) -> str:
     path = _canonical_path(parts.path)
     query = _canonical_query(parts.query) if parts.query else ""
     if scheme in ("http", "https"):
-        # What urlunsplit builds for a scheme with a netloc; the path is never empty here.
+        # What urlunsplit(("https", netloc, path, query, "")) returns: the path is never empty
+        # and has no "//", so it only gains a leading "/" when it lacks one.
         if path[:1] != "/":
             path = "/" + path
         return f"https://{netloc}{path}?{query}" if query else f"https://{netloc}{path}"
@@ -107,7 +108,7 @@ def _canonical_netloc(scheme: str, netloc: str) -> str:
     return f"{host}:{port}" if port else host
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _canonical_query(query: str) -> str:
     params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
     return urlencode(sorted(params), doseq=True)
@@ -278,7 +279,7 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
     ]
     keys = title_keys(titles, candidates)
     frame["title_key"] = pd.array(keys, dtype="string")
-    # content_hash(title, text or summary), inlined.
+    # content_hash(title, text if present else summary), inlined.
     blake2b = hashlib.blake2b
     hashes = []
     for title, text, summary in zip(
