@@ -119,7 +119,8 @@ def process_staging(
     """
     total = ProcessResult()
     if parallel is None:
-        parallel = staging.pending_items() > chunk_items
+        # Whether there is more than one chunk: no need to count a big batch to the end.
+        parallel = staging.pending_items(limit=chunk_items + 1) > chunk_items
     pool = _worker_pool() if parallel else None
     try:
         for chunk, analyzed in _analyses(

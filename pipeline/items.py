@@ -7,7 +7,8 @@ turns one decoded object into a clean dict or raises ItemError with a message fo
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+
+from pipeline.urls import split_url
 
 # Public fields, then the extras the crawler adds; anything else in an item is dropped.
 PUBLIC_FIELDS = ("url", "title", "summary", "text", "published", "source", "feed_url", "language")
@@ -33,11 +34,13 @@ def validate_item(obj: Any) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise ItemError(f"expected a JSON object, got {type(obj).__name__}")
     url = obj.get("url")
-    if not isinstance(url, str) or not url.strip():
+    stripped = url.strip() if isinstance(url, str) else ""
+    if not stripped:
         raise ItemError("missing required field 'url'")
-    parts = urlsplit(url.strip())
+    parts = split_url(stripped)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ItemError(f"field 'url' is not an http(s) URL: {url[:200]!r}")
+    # FIELDS starts with "url": the loop stores it stripped, like every other field.
     item: dict[str, Any] = {}
     for field in FIELDS:
         value = obj.get(field)
@@ -51,5 +54,4 @@ def validate_item(obj: Any) -> dict[str, Any]:
         value = value.strip()
         if value:
             item[field] = value
-    item["url"] = url.strip()
     return item

@@ -12,11 +12,21 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import (
+    SplitResult,
+    parse_qsl,
+    quote,
+    unquote,
+    urlencode,
+    urljoin,
+    urlunsplit,
+)
 
+import numpy as np
 import pandas as pd
 
 from pipeline.textnorm import normalize_for_matching, normalize_many
+from pipeline.urls import split_url
 
 # Query parameters that only track the reader; compared case-insensitively.
 TRACKING_PARAMS = frozenset(
@@ -70,27 +80,63 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 def canonical_url(url: str) -> str:
     """The lossy normal form used as an article's identity (see docs/schema.md)."""
-    parts = urlsplit(url.strip())
+    parts = split_url(url.strip())
     scheme = parts.scheme.lower()
+    netloc = _canonical_netloc(scheme, parts.netloc)
+    path = _canonical_path(parts.path)
+    query = _canonical_query(parts.query) if parts.query else ""
+    if scheme in ("http", "https"):
+        # What urlunsplit(("https", netloc, path, query, "")) returns: the path is never empty
+        # and has no "//", so it only gains a leading "/" when it lacks one.
+        if path[:1] != "/":
+            path = "/" + path
+        return f"https://{netloc}{path}?{query}" if query else f"https://{netloc}{path}"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+# Hosts and query strings repeat across a feed's articles (utm_source=rss, say): both are
+# computed once. Each is a pure function of its arguments.
+@lru_cache(maxsize=4096)
+def _canonical_netloc(scheme: str, netloc: str) -> str:
+    parts = SplitResult(scheme, netloc, "", "", "")
     host = _fold_host(parts.hostname or "")
     try:
         port = parts.port
     except ValueError:  # a non-numeric or out-of-range port: keep the host alone
         port = None
     port = port if port and port != DEFAULT_PORTS.get(scheme) else None
-    netloc = f"{host}:{port}" if port else host
-    # Percent-encoding is case-insensitive and optional for non-ASCII letters: one spelling.
-    path = quote(unquote(parts.path or "/"), safe=_PATH_SAFE)
-    path = re.sub(r"/{2,}", "/", path)
-    path = re.sub(r"/amp/?$", "/", path)
-    path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
+    return f"{host}:{port}" if port else host
+
+
+@lru_cache(maxsize=1024)
+def _canonical_query(query: str) -> str:
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
+    return urlencode(sorted(params), doseq=True)
+
+
+# A path of characters that quote() keeps and without "%" (which unquote() would decode) is its
+# own quote(unquote(path)).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~]+").fullmatch
+_SLASHES = re.compile(r"/{2,}")
+_AMP_FOLDER = re.compile(r"/amp/?$")
+_AMP_SUFFIX = re.compile(r"\.amp(\.html?)?$")
+
+
+def _canonical_path(path: str) -> str:
+    path = path or "/"
+    if not _PLAIN_PATH(path):
+        # Percent-encoding is case-insensitive and optional for non-ASCII letters: one spelling.
+        path = quote(unquote(path), safe=_PATH_SAFE)
+    # Each substitution runs only when the text it needs is there.
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    if "/amp" in path:
+        path = _AMP_FOLDER.sub("/", path)
+    if ".amp" in path:
+        path = _AMP_SUFFIX.sub(r"\1", path)
     if len(path) > 1:
         path = path.rstrip("/")
-    params = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
-    ]
-    query = urlencode(sorted(params), doseq=True)
-    return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, query, ""))
+    return path
 
 
 def _fold_host(hostname: str) -> str:
@@ -125,16 +171,16 @@ def preferred_url(url: str, canonical: str | None, source_url: str | None = None
     if not canonical or not isinstance(canonical, str):
         return url
     candidate = urljoin(url, canonical.strip())
-    target = urlsplit(candidate)
+    target = split_url(candidate)
     if target.scheme.lower() not in ("http", "https") or not target.hostname:
         return url
-    article = urlsplit(url)
+    article = split_url(url)
     if target.path.strip("/") == "" and article.path.strip("/") != "":
         return url
     target_site = _site(_fold_host(target.hostname))
     sites = {_site(_fold_host(article.hostname or ""))}
     if isinstance(source_url, str) and source_url:
-        sites.add(_site(_fold_host(urlsplit(source_url).hostname or "")))
+        sites.add(_site(_fold_host(split_url(source_url).hostname or "")))
     if target_site in sites or _fold_host(article.hostname or "") in AGGREGATOR_HOSTS:
         return candidate
     return url
@@ -161,9 +207,16 @@ def _outlet_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def strip_outlet(title: str, outlet_names: Iterable[str] = ()) -> str:
     """The title without the outlet's name as a prefix or suffix (NFKC first)."""
+    return _strip_outlet(title, _outlet_pattern(tuple(outlet_names)))
+
+
+# Both forms of the outlet pattern need one of these separators: without one, nothing matches.
+_HAS_SEPARATOR = re.compile(r"[:|\-–—•·]").search
+
+
+def _strip_outlet(title: str, pattern: re.Pattern[str] | None) -> str:
     text = unicodedata.normalize("NFKC", title).strip()
-    pattern = _outlet_pattern(tuple(outlet_names))
-    if pattern is None:
+    if pattern is None or not _HAS_SEPARATOR(text):
         return text
     stripped = pattern.sub("", text).strip()
     return stripped or text
@@ -184,7 +237,7 @@ def title_key(title: str | None, outlet_names: Iterable[str] = ()) -> str | None
 def title_keys(titles: Sequence[object], outlet_names: Sequence[Iterable[str]]) -> list[str | None]:
     """``title_key`` for many titles at once (the normalization is vectorized)."""
     stripped = [
-        strip_outlet(t, names) if isinstance(t, str) and t else ""
+        _strip_outlet(t, _outlet_pattern(tuple(names))) if isinstance(t, str) and t else ""
         for t, names in zip(titles, outlet_names, strict=True)
     ]
     return [key or None for key in normalize_many(stripped)]
@@ -201,10 +254,19 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
     ``outlet_names`` maps a source key to the names its titles may carry as prefix or suffix.
     A page's own ``<link rel=canonical>`` (item field ``canonical``) wins over the feed link.
     """
-    frame = frame.copy()
+    # Only columns are added: the caller's frame keeps its own (copy-on-write) data.
+    frame = frame.copy(deep=False)
+    # Plain lists: iterating pandas string arrays costs a Python call per value.
+    titles = frame["title"].tolist()
+    # preferred_url(url, None) is url: only rows with a canonical link need the call.
     preferred = [
-        preferred_url(u, c if isinstance(c, str) else None, s if isinstance(s, str) else None)
-        for u, c, s in zip(frame["url"], frame["canonical"], frame["source_url"], strict=True)
+        preferred_url(u, c, s if isinstance(s, str) else None) if isinstance(c, str) else u
+        for u, c, s in zip(
+            frame["url"].tolist(),
+            frame["canonical"].tolist(),
+            frame["source_url"].tolist(),
+            strict=True,
+        )
     ]
     frame["canonical_url"] = [canonical_url(u) for u in preferred]
     names = frame.get("source_name")
@@ -213,14 +275,22 @@ def normalize(frame: pd.DataFrame, outlet_names: dict[str, list[str]]) -> pd.Dat
         (*outlet_names.get(source, ()), name)
         if isinstance(name, str)
         else tuple(outlet_names.get(source, ()))
-        for source, name in zip(frame["source"], extra, strict=True)
+        for source, name in zip(frame["source"].tolist(), extra, strict=True)
     ]
-    keys = title_keys(frame["title"].tolist(), candidates)
+    keys = title_keys(titles, candidates)
     frame["title_key"] = pd.array(keys, dtype="string")
-    frame["content_hash"] = [
-        content_hash(t if isinstance(t, str) else None, s if isinstance(s, str) else None)
-        for t, s in zip(frame["title"], frame["text"].fillna(frame["summary"]), strict=True)
-    ]
+    # content_hash(title, text if present else summary), inlined.
+    blake2b = hashlib.blake2b
+    hashes = []
+    for title, text, summary in zip(
+        titles, frame["text"].tolist(), frame["summary"].tolist(), strict=True
+    ):
+        body = text if isinstance(text, str) else summary
+        joined = (
+            f"{title if isinstance(title, str) else ''}\x1f{body if isinstance(body, str) else ''}"
+        )
+        hashes.append(blake2b(joined.encode("utf-8"), digest_size=16).hexdigest())
+    frame["content_hash"] = hashes
     return frame
 
 
@@ -229,7 +299,19 @@ def drop_exact_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     richness = frame["text"].fillna("").str.len() + frame["summary"].fillna("").str.len()
-    order = frame.assign(_richness=richness).sort_values(
-        ["_richness", "collected_at"], ascending=[False, True], kind="stable"
+    # The choice is made on a frame of the keys and row positions; the wide frame is then
+    # taken once (sorting and deduplicating it directly would copy every column three times).
+    keys = pd.DataFrame(
+        {
+            "_richness": richness.array,
+            "collected_at": frame["collected_at"].array,
+            "canonical_url": frame["canonical_url"].array,
+            "_position": np.arange(len(frame)),
+        },
+        index=frame.index,
     )
-    return order.drop_duplicates("canonical_url").drop(columns="_richness").sort_index()
+    order = keys.sort_values(["_richness", "collected_at"], ascending=[False, True], kind="stable")
+    kept = order.drop_duplicates("canonical_url").sort_index()
+    result = frame.take(kept["_position"].to_numpy())
+    result.index = kept.index  # the same labels; sort_index may have made them a RangeIndex
+    return result

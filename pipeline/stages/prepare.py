@@ -19,21 +19,34 @@ TEXT_COLUMNS = [f for f in FIELDS if f not in ("published", "collected_at", "upd
 
 def items_to_frame(items: Sequence[dict[str, Any]], now: dt.datetime) -> pd.DataFrame:
     """One row per item with every item field present (missing values are NA)."""
-    frame = pd.DataFrame.from_records(list(items), columns=list(FIELDS))
-    for column in TEXT_COLUMNS:
-        frame[column] = frame[column].astype("string")
-    frame["published_at"] = _utc_naive(frame["published"])
-    frame["collected_at"] = _utc_naive(frame["collected_at"]).fillna(pd.Timestamp(now))
+    rows = list(items)
+
+    # Column by column from plain lists: DataFrame.from_records would infer a dtype for every
+    # column before each is converted again.
+    def values(field: str) -> list[Any]:
+        return [row.get(field) for row in rows]
+
+    index = pd.RangeIndex(len(rows))
+    published_at = _utc_naive(pd.Series(values("published"), index=index, dtype=object))
+    collected_at = _utc_naive(pd.Series(values("collected_at"), index=index, dtype=object))
+    collected_at = collected_at.fillna(pd.Timestamp(now))
     # A publication date later than the collection time is a server clock or time zone error.
-    future = frame["published_at"] > frame["collected_at"] + pd.Timedelta(hours=1)
-    frame.loc[future, "published_at"] = pd.NaT
-    has_date = frame["published_at"].notna()
-    frame["published_source"] = frame["published_source"].where(has_date, "collected")
-    frame.loc[has_date & frame["published_source"].isna(), "published_source"] = "feed"
-    when = frame["published_at"].where(has_date, frame["collected_at"])
-    frame["day"] = when.dt.date
-    frame["text_status"] = frame["text_status"].fillna("not_fetched")
-    return frame.drop(columns=["published", "updated"])
+    future = published_at > collected_at + pd.Timedelta(hours=1)
+    published_at = published_at.mask(future)
+    has_date = published_at.notna()
+    columns: dict[str, Any] = {}
+    for field in FIELDS:
+        if field == "collected_at":
+            columns[field] = collected_at
+        elif field in TEXT_COLUMNS:
+            columns[field] = pd.Series(pd.array(values(field), dtype="string"), index=index)
+    source = columns["published_source"].where(has_date, "collected")
+    source[has_date & source.isna()] = "feed"
+    columns["published_source"] = source
+    columns["text_status"] = columns["text_status"].fillna("not_fetched")
+    columns["published_at"] = published_at
+    columns["day"] = published_at.where(has_date, collected_at).dt.date
+    return pd.DataFrame(columns, index=index)
 
 
 def _utc_naive(values: pd.Series) -> pd.Series:

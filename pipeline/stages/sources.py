@@ -11,9 +11,10 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
 
 import pandas as pd
+
+from pipeline.urls import split_url
 
 
 def build_lookup(configured: Iterable[Mapping[str, object]]) -> dict[str, str]:
@@ -31,14 +32,16 @@ def build_lookup(configured: Iterable[Mapping[str, object]]) -> dict[str, str]:
 def resolve_sources(frame: pd.DataFrame, lookup: Mapping[str, str]) -> pd.DataFrame:
     """Set ``source`` to a key; add ``source_name`` and ``source_domain`` for discovered ones."""
     keys, names, domains = [], [], []
+    # Plain lists: iterating pandas string arrays costs a Python call per value.
     for given, source_url, url in zip(
-        frame["source"], frame["source_url"], frame["url"], strict=True
+        frame["source"].tolist(), frame["source_url"].tolist(), frame["url"].tolist(), strict=True
     ):
         key, name, domain = _resolve(given, source_url, url, lookup)
         keys.append(key)
         names.append(name)
         domains.append(domain)
-    frame = frame.copy()
+    # Only whole columns are set: the caller's frame keeps its own (copy-on-write) data.
+    frame = frame.copy(deep=False)
     frame["source"] = pd.array(keys, dtype="string")
     frame["source_name"] = pd.array(names, dtype="string")
     frame["source_domain"] = pd.array(domains, dtype="string")
@@ -80,7 +83,7 @@ def _match_domain(host: str, lookup: Mapping[str, str]) -> str | None:
 
 
 def _bare_host(value: str) -> str:
-    host = urlsplit(value if "//" in value else f"//{value}").hostname or ""
+    host = split_url(value if "//" in value else f"//{value}").hostname or ""
     host = host.lower().rstrip(".")
     for prefix in ("www.", "m.", "amp."):
         if host.startswith(prefix):
