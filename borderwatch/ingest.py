@@ -279,11 +279,15 @@ def _read_items(path: Path, start: int, end: int, first_line: int) -> tuple[list
         data = handle.read(end - start)
     items = []
     problems = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=first_line):
+    for number, line in enumerate(
+        data.decode("utf-8", errors="replace").splitlines(), start=first_line
+    ):
         if not line or line.isspace():
             continue
         try:
             items.append(validate_item(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: not valid JSON ({exc.msg})")
         except ItemError as exc:
             problems.append(f"line {number}: {exc}")
     return items, problems

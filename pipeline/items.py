@@ -37,7 +37,10 @@ def validate_item(obj: Any) -> dict[str, Any]:
     stripped = url.strip() if isinstance(url, str) else ""
     if not stripped:
         raise ItemError("missing required field 'url'")
-    parts = split_url(stripped)
+    try:
+        parts = split_url(stripped)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        raise ItemError(f"field 'url' is not a valid URL: {url[:200]!r}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ItemError(f"field 'url' is not an http(s) URL: {url[:200]!r}")
     # FIELDS starts with "url": the loop stores it stripped, like every other field.

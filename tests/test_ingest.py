@@ -60,6 +60,7 @@ def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner, d
         "{not json",
         json.dumps(ITEMS[1]),
         json.dumps({"title": "no url"}),
+        json.dumps({"url": "https://[::1/unbalanced", "title": "a broken host"}),
         json.dumps(ITEMS[2]),
     ]
     items = write_items(tmp_path / "items.jsonl", lines)
@@ -68,7 +69,8 @@ def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner, d
     assert result.exit_code == 0, result.output
     assert "line 2: not valid JSON" in result.stderr
     assert "line 4: missing required field 'url'" in result.stderr
-    assert "3 items read, 2 bad lines skipped, 3 new articles, 2 relevant" in result.stdout
+    assert "line 5: field 'url' is not a valid URL" in result.stderr
+    assert "3 items read, 3 bad lines skipped, 3 new articles, 2 relevant" in result.stdout
 
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -112,3 +114,40 @@ def test_ingest_of_a_missing_file_is_a_usage_error(tmp_path: Path, runner) -> No
     config = write_config(tmp_path, base_config(tmp_path))
     result = runner.invoke(main, ["--config", str(config), "ingest", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 2
+
+
+def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
+    tmp_path: Path, db_url, caplog
+) -> None:
+    """A staged batch is written by borderwatch, but a disk or a hand can damage it: each bad
+    line is reported with its line number and the batch's other items are stored."""
+    from borderwatch.ingest import process_staging
+    from borderwatch.rules import processing_rules
+    from crawler.staging import StagingArea
+    from pipeline.store import Store
+    from tests.conftest import make_config
+
+    staging = StagingArea(tmp_path / "staging")
+    batch = staging.root / "20251027T000000000000-crawl-damaged.jsonl"
+    write_items(
+        batch,
+        [
+            json.dumps(ITEMS[0]),
+            '{"url": "https://dawn.com/cut',
+            json.dumps(ITEMS[1]),
+            "",
+            json.dumps({"url": "ftp://example.com/x"}),
+            json.dumps(ITEMS[2]),
+        ],
+    )
+    store = Store(db_url)
+    rules = processing_rules(make_config(tmp_path, base_config(tmp_path)))
+    with caplog.at_level("WARNING", logger="borderwatch"):
+        result = process_staging(staging, store, rules, chunk_items=2, parallel=True)
+    assert (result.items, result.new) == (3, 3)
+    assert not batch.exists()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("line 2: not valid JSON" in m for m in messages), messages
+    assert any("line 5: field 'url' is not an http(s) URL" in m for m in messages), messages
+    assert store.count("articles") == 3
+    store.close()
