@@ -7,10 +7,12 @@ keeps the derived coverage tables in step, in the same transaction as the articl
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
@@ -31,7 +33,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline import coverage, migrations
 from pipeline.schema import (
-    article_tags,
     articles,
     digests,
     feed_state,
@@ -159,57 +160,79 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(select(sources), conn)
 
+    # -- driver-level lookups ---------------------------------------------------------------------
+    # The hot lookups of the store path compare a column with a few thousand values. Written as
+    # SQLAlchemy ``in_()`` lists they cost more to compile and bind than the database spends on
+    # them; here each is one plain statement with the whole list as one parameter: a JSON array
+    # read by ``json_each`` on SQLite, an array compared with ``= ANY`` on PostgreSQL. Both are
+    # index lookups per value, so their cost follows the batch, not the database.
+    @property
+    def _mark(self) -> str:
+        """The DB-API parameter mark of the back end."""
+        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+
+    def _in_list(self, column: str) -> str:
+        """SQL that is true where ``column`` equals one of the values of one list parameter.
+
+        Pass the values through ``_list_param``.
+        """
+        if self.dialect == "sqlite":
+            return f"{column} IN (SELECT value FROM json_each(?))"
+        return f"{column} = ANY(%s)"
+
+    def _list_param(self, values: Sequence[Any]) -> Any:
+        """``values`` (str or int) as the one parameter that ``_in_list`` SQL expects."""
+        if self.dialect == "sqlite":
+            return json.dumps(values, ensure_ascii=False)
+        return values if isinstance(values, list) else list(values)
+
     # -- articles -------------------------------------------------------------------------------
     def stored_urls(self, urls: Iterable[str], conn: Connection | None = None) -> set[str]:
         """Those of ``urls`` that are stored, as an article's URL or its canonical URL."""
         wanted = list(dict.fromkeys(u for u in urls if u))
-        found: set[str] = set()
         if not wanted:
-            return found
+            return set()
+        values = self._list_param(wanted)
+        sql = (
+            f"SELECT canonical_url FROM articles WHERE {self._in_list('canonical_url')} "
+            f"UNION ALL SELECT url FROM articles WHERE {self._in_list('url')}"
+        )
         with self._conn(conn) as c:
-            for part in _chunks(wanted, CHUNK):
-                rows = c.execute(
-                    select(articles.c.canonical_url).where(articles.c.canonical_url.in_(part))
-                )
-                found.update(r[0] for r in rows)
-                rows = c.execute(select(articles.c.url).where(articles.c.url.in_(part)))
-                found.update(r[0] for r in rows)
-        return found
+            return {row[0] for row in c.exec_driver_sql(sql, (values, values))}
 
     def recent_story_index(
         self, keys: Sequence[int], conn: Connection | None = None
     ) -> RecentIndex:
         """The stored story keys equal to ``keys``, and the signatures of their articles.
 
-        Index lookups only: the cost follows the batch, not the size of the database.
+        Index lookups only: the cost follows the batch, not the size of the database. Keys come
+        in the order key, article_id (the order in which ``assign_stories`` meets them).
         """
-        found = []
+        wanted = [int(k) for k in keys]
+        found: list[tuple[Any, ...]] = []
+        signatures: list[tuple[Any, ...]] = []
         with self._conn(conn) as c:
-            for part in _chunks(list(keys), CHUNK):
-                found.extend(
-                    c.execute(
-                        select(
-                            story_keys.c.key,
-                            story_keys.c.rule,
-                            story_keys.c.article_id,
-                            story_keys.c.story_id,
-                            story_keys.c.day,
-                        ).where(story_keys.c.key.in_(part))
-                    ).all()
-                )
-            frame = pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"])
-            wanted = sorted(set(frame.loc[frame["rule"] == BAND_RULE, "article_id"].tolist()))
-            signatures = []
-            for part in _chunks(wanted, CHUNK):
-                signatures.extend(
-                    c.execute(
-                        select(story_signatures.c.article_id, story_signatures.c.signature).where(
-                            story_signatures.c.article_id.in_(part)
-                        )
-                    ).all()
-                )
+            if wanted:
+                found = c.exec_driver_sql(
+                    "SELECT key, rule, article_id, story_id, day FROM story_keys "
+                    f"WHERE {self._in_list('key')} ORDER BY key, article_id",
+                    (self._list_param(wanted),),
+                ).fetchall()
+            if self.dialect == "sqlite":
+                # SQLite hands back the ISO text that SQLAlchemy's Date type would have parsed.
+                found = [
+                    (key, rule, article_id, story_id, dt.date.fromisoformat(day))
+                    for key, rule, article_id, story_id, day in found
+                ]
+            wanted_ids = sorted({row[2] for row in found if row[1] == BAND_RULE})
+            if wanted_ids:
+                signatures = c.exec_driver_sql(
+                    "SELECT article_id, signature FROM story_signatures "
+                    f"WHERE {self._in_list('article_id')} ORDER BY article_id",
+                    (self._list_param(wanted_ids),),
+                ).fetchall()
         return RecentIndex(
-            keys=frame,
+            keys=pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"]),
             signatures=pd.DataFrame(signatures, columns=["article_id", "signature"]),
         )
 
@@ -290,72 +313,95 @@ class Store:
         Returns the frame with every ``story_id`` set, and the new stories' lead articles
         (story id -> canonical URL of the label's first article).
         """
-        frame = frame.copy()
-        if "story_key" not in frame.columns:
-            frame["story_key"] = None
-        needs = frame["story_id"].isna()
+        # Plain Python over the rows: a chunk's labels are many small groups, for which pandas'
+        # groupby costs more than the work.
+        story_ids = frame["story_id"].astype(object).where(frame["story_id"].notna(), None)
+        story_ids = story_ids.tolist()
+        new_rows = [i for i, story in enumerate(story_ids) if story is None]
         leads: dict[int, str] = {}
-        if needs.any():
-            new = frame[needs]
-            groups = new.groupby("story_key", sort=False)
+        if new_rows:
+            labels = frame["story_key"].tolist() if "story_key" in frame.columns else None
+            if labels is None:
+                labels = [None] * len(frame)
             # A label's lead is the article that started it, else its first row.
-            ordered = new
-            if "story_lead" in new.columns:
-                ordered = new.sort_values("story_lead", ascending=False, kind="stable")
-            first = ordered.drop_duplicates("story_key").set_index("story_key")
-            summary = pd.DataFrame(
-                {
-                    "articles": groups.size(),
-                    "outlets": groups["source"].nunique(),
-                    "relevant": groups["relevant"].any(),
-                    "first_seen_at": groups["collected_at"].min(),
-                }
-            ).loc[first.index]
+            if "story_lead" in frame.columns:
+                started = frame["story_lead"].to_numpy(dtype=bool)
+                ordered = [i for i in new_rows if started[i]]
+                ordered += [i for i in new_rows if not started[i]]
+            else:
+                ordered = new_rows
+            first: dict[Any, int] = {}
+            for i in ordered:
+                first.setdefault(labels[i], i)
+            sources = frame["source"].tolist()
+            relevant = frame["relevant"].tolist()
+            collected = frame["collected_at"].tolist()
+            groups: dict[Any, list[Any]] = {label: [0, set(), False, None] for label in first}
+            for i in new_rows:
+                group = groups[labels[i]]
+                group[0] += 1
+                if not _missing(sources[i]):
+                    group[1].add(sources[i])
+                group[2] = group[2] or bool(relevant[i])
+                seen = collected[i]
+                if not _missing(seen) and (group[3] is None or seen < group[3]):
+                    group[3] = seen
+            days, titles = frame["day"].tolist(), frame["title"].tolist()
             now = utcnow()
-            rows = [
-                {
-                    "first_seen_at": _python_datetime(seen),
-                    "day": day,
-                    "title": None if pd.isna(title) else str(title),
-                    "articles": int(n_articles),
-                    "outlets": int(n_outlets),
-                    "relevant": bool(any_relevant),
-                    "updated_at": now,
-                }
-                for day, title, n_articles, n_outlets, any_relevant, seen in zip(
-                    first["day"],
-                    first["title"],
-                    summary["articles"],
-                    summary["outlets"],
-                    summary["relevant"],
-                    summary["first_seen_at"],
-                    strict=True,
+            rows = []
+            for label, i in first.items():
+                n_articles, outlets, any_relevant, seen = groups[label]
+                rows.append(
+                    {
+                        "first_seen_at": _python_datetime(seen),
+                        "day": days[i],
+                        "title": None if _missing(titles[i]) else str(titles[i]),
+                        "articles": n_articles,
+                        "outlets": len(outlets),
+                        "relevant": any_relevant,
+                        "updated_at": now,
+                    }
                 )
-            ]
-            story_ids = self._insert_returning_ids(conn, stories, rows)
-            by_label = dict(zip(first.index, story_ids, strict=True))
-            frame.loc[needs, "story_id"] = new["story_key"].map(by_label).to_numpy()
-            leads = dict(zip(story_ids, first["canonical_url"], strict=True))
-        frame["story_id"] = frame["story_id"].astype("int64")
+            created = self._insert_stories(conn, rows)
+            by_label = dict(zip(first, created, strict=True))
+            for i in new_rows:
+                story_ids[i] = by_label[labels[i]]
+            urls = frame["canonical_url"].tolist()
+            leads = {story: urls[i] for story, i in zip(created, first.values(), strict=True)}
+        frame = frame.assign(story_id=np.array(story_ids, dtype="int64"))
         return frame, leads
 
-    def _insert_returning_ids(
-        self, conn: Connection, table: Any, rows: list[dict[str, Any]]
-    ) -> list[int]:
-        """Insert ``rows`` and return their new ids in the order of ``rows``."""
+    def _insert_stories(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert stories ``rows`` and return their new ids in the order of ``rows``."""
         if self.dialect != "sqlite":
             result = conn.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+                insert(stories).returning(stories.c.id, sort_by_parameter_order=True), rows
             )
             return [row[0] for row in result]
-        # SQLAlchemy would insert row by row to keep the order of the ids. SQLite has one
-        # writer at a time and numbers new rows max(id) + 1, ... within this transaction, so
-        # after one executemany the new rows are exactly the highest ids, in order.
-        conn.execute(insert(table), rows)
-        newest = conn.execute(
-            select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
-        ).scalars()
-        return sorted(newest)
+        # Plain DB-API executemany with the values as SQLAlchemy stores them (SQLAlchemy would
+        # insert row by row to keep the order of the ids). SQLite has one writer at a time and
+        # numbers new rows max(id) + 1, ... within this transaction, so after one executemany
+        # the new rows are exactly the highest ids, in order.
+        conn.exec_driver_sql(
+            "INSERT INTO stories (first_seen_at, day, title, articles, outlets, relevant, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    _sqlite_datetime(row["first_seen_at"]),
+                    row["day"].isoformat(),
+                    row["title"],
+                    row["articles"],
+                    row["outlets"],
+                    int(row["relevant"]),
+                    _sqlite_datetime(row["updated_at"]),
+                )
+                for row in rows
+            ],
+        )
+        newest = conn.exec_driver_sql(
+            "SELECT id FROM stories ORDER BY id DESC LIMIT ?", (len(rows),)
+        ).fetchall()
+        return sorted(row[0] for row in newest)
 
     def _insert_articles(self, conn: Connection, frame: pd.DataFrame) -> dict[str, int]:
         columns = [c.name for c in articles.columns if c.name != "id" and c.name in frame.columns]
@@ -399,29 +445,35 @@ class Store:
             "ON CONFLICT (canonical_url) DO NOTHING",
             list(zip(*values, strict=True)),
         )
-        ids: dict[str, int] = {}
-        for part in _chunks(list(frame["canonical_url"]), CHUNK):
-            rows = conn.execute(
-                select(articles.c.canonical_url, articles.c.id).where(
-                    articles.c.canonical_url.in_(part)
-                )
-            )
-            ids.update({r[0]: r[1] for r in rows})
-        return ids
+        return self._article_ids(conn, frame["canonical_url"])
+
+    def _article_ids(self, conn: Connection, urls: Iterable[str]) -> dict[str, int]:
+        """Canonical URL -> id of the stored articles among ``urls``."""
+        wanted = list(urls)
+        if not wanted:
+            return {}
+        rows = conn.exec_driver_sql(
+            f"SELECT canonical_url, id FROM articles WHERE {self._in_list('canonical_url')}",
+            (self._list_param(wanted),),
+        )
+        return dict(rows.fetchall())
 
     def _insert_tags(self, conn: Connection, frame: pd.DataFrame, ids: dict[str, int]) -> None:
         if "tags" not in frame.columns:
             return
         rows = [
-            {"article_id": ids[url], "tag": tag}
+            (ids[url], tag)
             for url, tags in zip(frame["canonical_url"], frame["tags"], strict=True)
             if url in ids
             for tag in (tags or ())
         ]
         if rows:
-            stmt = self._insert(article_tags).on_conflict_do_nothing()
-            for part in _chunks(rows, CHUNK):
-                conn.execute(stmt, part)
+            mark = self._mark
+            conn.exec_driver_sql(
+                f"INSERT INTO article_tags (article_id, tag) VALUES ({mark}, {mark}) "
+                "ON CONFLICT DO NOTHING",
+                rows,
+            )
 
     def _index_stories(
         self,
@@ -781,6 +833,16 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             elif hasattr(value, "item") and not isinstance(value, str | bytes):
                 record[key] = value.item()
     return records
+
+
+def _missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA: a missing value of any dtype."""
+    return value is None or value is pd.NA or value is pd.NaT or value != value
+
+
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """A naive datetime as SQLAlchemy's DateTime stores it in SQLite (``SQLITE_DATETIME``)."""
+    return None if value is None else value.isoformat(sep=" ", timespec="microseconds")
 
 
 def _python_datetime(value: Any) -> dt.datetime:
