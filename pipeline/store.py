@@ -184,10 +184,16 @@ class Store:
         return json.dumps(values if isinstance(values, list) else list(values), ensure_ascii=False)
 
     @staticmethod
-    def _tuples(result: Any) -> list[tuple[Any, ...]]:
-        """A result's rows as plain tuples: pandas probes SQLAlchemy rows attribute by attribute
-        when it builds a frame of them, which costs more than the query."""
-        return [tuple(row) for row in result]
+    def _fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``sql`` on the DB-API cursor of ``conn`` (in its transaction) and return the rows
+        as the driver's tuples: SQLAlchemy's row objects cost more than these lookups, and
+        pandas probes them attribute by attribute when it builds a frame of them."""
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
 
     # -- articles -------------------------------------------------------------------------------
     def stored_urls(self, urls: Iterable[str], conn: Connection | None = None) -> set[str]:
@@ -201,7 +207,7 @@ class Store:
             f"UNION ALL SELECT url FROM articles WHERE {self._in_list('url', 'text')}"
         )
         with self._conn(conn) as c:
-            return {row[0] for row in c.exec_driver_sql(sql, (values, values))}
+            return {row[0] for row in self._fetch(c, sql, (values, values))}
 
     def recent_story_index(
         self, keys: Sequence[int], conn: Connection | None = None
@@ -216,7 +222,8 @@ class Store:
         signatures: list[tuple[Any, ...]] = []
         with self._conn(conn) as c:
             if wanted:
-                found = c.exec_driver_sql(
+                found = self._fetch(
+                    c,
                     "SELECT key, rule, article_id, story_id, day FROM story_keys "
                     f"WHERE {self._in_list('key', 'bigint')} ORDER BY key, article_id",
                     (self._list_param(wanted),),
@@ -227,16 +234,14 @@ class Store:
                     (key, rule, article_id, story_id, dt.date.fromisoformat(day))
                     for key, rule, article_id, story_id, day in found
                 ]
-            else:
-                found = self._tuples(found)
             wanted_ids = sorted({row[2] for row in found if row[1] == BAND_RULE})
             if wanted_ids:
-                signatures = c.exec_driver_sql(
+                signatures = self._fetch(
+                    c,
                     "SELECT article_id, signature FROM story_signatures "
                     f"WHERE {self._in_list('article_id', 'integer')} ORDER BY article_id",
                     (self._list_param(wanted_ids),),
                 )
-                signatures = self._tuples(signatures)
         return RecentIndex(
             keys=pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"]),
             signatures=pd.DataFrame(signatures, columns=["article_id", "signature"]),
@@ -353,20 +358,12 @@ class Store:
                 if not _missing(seen) and (group[3] is None or seen < group[3]):
                     group[3] = seen
             days, titles = frame["day"].tolist(), frame["title"].tolist()
-            now = utcnow()
             rows = []
             for label, i in first.items():
                 n_articles, outlets, any_relevant, seen = groups[label]
+                title = None if _missing(titles[i]) else str(titles[i])
                 rows.append(
-                    {
-                        "first_seen_at": _python_datetime(seen),
-                        "day": days[i],
-                        "title": None if _missing(titles[i]) else str(titles[i]),
-                        "articles": n_articles,
-                        "outlets": len(outlets),
-                        "relevant": any_relevant,
-                        "updated_at": now,
-                    }
+                    (_python_datetime(seen), days[i], title, n_articles, len(outlets), any_relevant)
                 )
             created = self._insert_stories(conn, rows)
             by_label = dict(zip(first, created, strict=True))
@@ -377,20 +374,24 @@ class Store:
         frame = frame.assign(story_id=np.array(story_ids, dtype="int64"))
         return frame, leads
 
-    def _insert_stories(self, conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert stories ``rows`` and return their new ids in the order of ``rows``."""
+    def _insert_stories(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Insert stories and return their new ids in the order of ``rows``.
+
+        ``rows``: (first_seen_at, day, title, articles, outlets, relevant); updated now.
+        """
         columns = ["first_seen_at", "day", "title", "articles", "outlets", "relevant", "updated_at"]
+        now = _sqlite_datetime(utcnow())
         values = [
             (
-                _sqlite_datetime(row["first_seen_at"]),
-                row["day"].isoformat(),
-                row["title"],
-                row["articles"],
-                row["outlets"],
-                self._bool(row["relevant"]),
-                _sqlite_datetime(row["updated_at"]),
+                _sqlite_datetime(first_seen_at),
+                day.isoformat(),
+                title,
+                n_articles,
+                n_outlets,
+                self._bool(relevant),
+                now,
             )
-            for row in rows
+            for first_seen_at, day, title, n_articles, n_outlets, relevant in rows
         ]
         if self.dialect == "postgresql":
             # The ids a multi-row insert would have drawn, in order; then one COPY.
@@ -449,11 +450,12 @@ class Store:
             ["row_number", *columns],
             zip(range(len(frame)), *values, strict=True),
         )
-        rows = conn.exec_driver_sql(
+        rows = self._fetch(
+            conn,
             f"INSERT INTO articles ({names}) SELECT {names} FROM new_articles "
             "ORDER BY row_number ON CONFLICT (canonical_url) DO NOTHING "
-            "RETURNING canonical_url, id"
-        ).fetchall()
+            "RETURNING canonical_url, id",
+        )
         conn.exec_driver_sql("DROP TABLE new_articles")
         return dict(rows)
 
@@ -477,12 +479,13 @@ class Store:
         wanted = list(urls)
         if not wanted:
             return {}
-        rows = conn.exec_driver_sql(
+        rows = self._fetch(
+            conn,
             "SELECT canonical_url, id FROM articles "
             f"WHERE {self._in_list('canonical_url', 'text')}",
             (self._list_param(wanted),),
         )
-        return dict(rows.fetchall())
+        return dict(rows)
 
     def _insert_tags(self, conn: Connection, frame: pd.DataFrame, ids: dict[str, int]) -> None:
         if "tags" not in frame.columns:
@@ -570,11 +573,12 @@ class Store:
         joined = sorted(set(frame["story_id"].tolist()) - set(leads))
         if not joined:
             return
-        counts = conn.exec_driver_sql(
+        counts = self._fetch(
+            conn,
             "SELECT story_id, count(*), count(DISTINCT source), max(CAST(relevant AS INTEGER)) "
             f"FROM articles WHERE {self._in_list('story_id', 'integer')} GROUP BY story_id",
             (self._list_param(joined),),
-        ).fetchall()
+        )
         if not counts:
             return
         now = utcnow()
