@@ -441,19 +441,19 @@ class Store:
         # PostgreSQL: COPY into a scratch table, then one INSERT ... SELECT in the frame's order
         # (ids are numbered in that order, as a multi-row VALUES insert numbered them).
         conn.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE new_articles AS SELECT 0 AS row_number, {names} "
+            f"CREATE TEMPORARY TABLE new_articles AS SELECT 0 AS row_order, {names} "
             "FROM articles WITH NO DATA"
         )
         self._copy(
             conn,
             "new_articles",
-            ["row_number", *columns],
+            ["row_order", *columns],
             zip(range(len(frame)), *values, strict=True),
         )
         rows = self._fetch(
             conn,
             f"INSERT INTO articles ({names}) SELECT {names} FROM new_articles "
-            "ORDER BY row_number ON CONFLICT (canonical_url) DO NOTHING "
+            "ORDER BY row_order ON CONFLICT (canonical_url) DO NOTHING "
             "RETURNING canonical_url, id",
         )
         conn.exec_driver_sql("DROP TABLE new_articles")
@@ -559,12 +559,11 @@ class Store:
         if lead_rows:
             if self.dialect == "postgresql":
                 # One statement instead of one per row.
-                leads_, stories_ = (list(column) for column in zip(*lead_rows, strict=True))
                 conn.exec_driver_sql(
-                    "UPDATE stories SET lead_article_id = new.lead "
-                    "FROM unnest(%s::integer[], %s::integer[]) AS new (lead, story) "
-                    "WHERE stories.id = new.story",
-                    (leads_, stories_),
+                    "UPDATE stories SET lead_article_id = CAST(pair ->> 0 AS integer) "
+                    "FROM json_array_elements(CAST(%s AS json)) AS pair "
+                    "WHERE stories.id = CAST(pair ->> 1 AS integer)",
+                    (json.dumps(lead_rows),),
                 )
             else:
                 conn.exec_driver_sql(
