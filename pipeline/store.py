@@ -7,17 +7,18 @@ keeps the derived coverage tables in step, in the same transaction as the articl
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Connection,
     Engine,
-    Integer,
     LargeBinary,
-    bindparam,
     create_engine,
     delete,
     event,
@@ -31,7 +32,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline import coverage, migrations
 from pipeline.schema import (
-    article_tags,
     articles,
     digests,
     feed_state,
@@ -39,14 +39,11 @@ from pipeline.schema import (
     metadata,
     runs,
     sources,
-    stories,
     story_keys,
     story_signatures,
 )
 from pipeline.stages.stories import BAND_RULE, TITLE_RULE, RecentIndex
 
-# Rows per statement for IN lists and bulk inserts: well under SQLite's variable limit.
-CHUNK = 900
 # How SQLAlchemy stores a DateTime in SQLite (its default storage format).
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -159,57 +156,94 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(select(sources), conn)
 
+    # -- driver-level lookups ---------------------------------------------------------------------
+    # The hot lookups of the store path compare a column with a few thousand values. Written as
+    # SQLAlchemy ``in_()`` lists they cost more to compile and bind than the database spends on
+    # them; here each is one plain statement with the whole list as one JSON array parameter
+    # (encoded in C, where a bound list would be adapted value by value), read by ``json_each``
+    # on SQLite and turned into an array for ``= ANY`` on PostgreSQL. Both plans look the values
+    # up in the column's index one by one, so their cost follows the batch, not the database.
+    @property
+    def _mark(self) -> str:
+        """The DB-API parameter mark of the back end."""
+        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+
+    def _in_list(self, column: str, sql_type: str) -> str:
+        """SQL that is true where ``column`` equals one of the values of one parameter.
+
+        ``sql_type``: the column's PostgreSQL type. Pass the values through ``_list_param``.
+        """
+        if self.dialect == "sqlite":
+            return f"{column} IN (SELECT value FROM json_each(?))"
+        values = f"CAST(json_array_elements_text(CAST(%s AS json)) AS {sql_type})"
+        return f"{column} = ANY(ARRAY(SELECT {values}))"
+
+    @staticmethod
+    def _list_param(values: Sequence[Any]) -> str:
+        """``values`` (Python str or int) as the parameter that ``_in_list`` SQL expects."""
+        return json.dumps(values if isinstance(values, list) else list(values), ensure_ascii=False)
+
+    @staticmethod
+    def _fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run ``sql`` on the DB-API cursor of ``conn`` (in its transaction) and return the rows
+        as the driver's tuples: SQLAlchemy's row objects cost more than these lookups, and
+        pandas probes them attribute by attribute when it builds a frame of them."""
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     # -- articles -------------------------------------------------------------------------------
     def stored_urls(self, urls: Iterable[str], conn: Connection | None = None) -> set[str]:
         """Those of ``urls`` that are stored, as an article's URL or its canonical URL."""
         wanted = list(dict.fromkeys(u for u in urls if u))
-        found: set[str] = set()
         if not wanted:
-            return found
+            return set()
+        values = self._list_param(wanted)
+        sql = (
+            f"SELECT canonical_url FROM articles WHERE {self._in_list('canonical_url', 'text')} "
+            f"UNION ALL SELECT url FROM articles WHERE {self._in_list('url', 'text')}"
+        )
         with self._conn(conn) as c:
-            for part in _chunks(wanted, CHUNK):
-                rows = c.execute(
-                    select(articles.c.canonical_url).where(articles.c.canonical_url.in_(part))
-                )
-                found.update(r[0] for r in rows)
-                rows = c.execute(select(articles.c.url).where(articles.c.url.in_(part)))
-                found.update(r[0] for r in rows)
-        return found
+            return {row[0] for row in self._fetch(c, sql, (values, values))}
 
     def recent_story_index(
         self, keys: Sequence[int], conn: Connection | None = None
     ) -> RecentIndex:
         """The stored story keys equal to ``keys``, and the signatures of their articles.
 
-        Index lookups only: the cost follows the batch, not the size of the database.
+        Index lookups only: the cost follows the batch, not the size of the database. Keys come
+        in the order key, article_id (the order in which ``assign_stories`` meets them).
         """
-        found = []
+        wanted = list(map(int, keys))
+        found: list[tuple[Any, ...]] = []
+        signatures: list[tuple[Any, ...]] = []
         with self._conn(conn) as c:
-            for part in _chunks(list(keys), CHUNK):
-                found.extend(
-                    c.execute(
-                        select(
-                            story_keys.c.key,
-                            story_keys.c.rule,
-                            story_keys.c.article_id,
-                            story_keys.c.story_id,
-                            story_keys.c.day,
-                        ).where(story_keys.c.key.in_(part))
-                    ).all()
+            if wanted:
+                found = self._fetch(
+                    c,
+                    "SELECT key, rule, article_id, story_id, day FROM story_keys "
+                    f"WHERE {self._in_list('key', 'bigint')} ORDER BY key, article_id",
+                    (self._list_param(wanted),),
                 )
-            frame = pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"])
-            wanted = sorted(set(frame.loc[frame["rule"] == BAND_RULE, "article_id"].tolist()))
-            signatures = []
-            for part in _chunks(wanted, CHUNK):
-                signatures.extend(
-                    c.execute(
-                        select(story_signatures.c.article_id, story_signatures.c.signature).where(
-                            story_signatures.c.article_id.in_(part)
-                        )
-                    ).all()
+            if self.dialect == "sqlite":
+                # SQLite hands back the ISO text that SQLAlchemy's Date type would have parsed.
+                found = [
+                    (key, rule, article_id, story_id, dt.date.fromisoformat(day))
+                    for key, rule, article_id, story_id, day in found
+                ]
+            wanted_ids = sorted({row[2] for row in found if row[1] == BAND_RULE})
+            if wanted_ids:
+                signatures = self._fetch(
+                    c,
+                    "SELECT article_id, signature FROM story_signatures "
+                    f"WHERE {self._in_list('article_id', 'integer')} ORDER BY article_id",
+                    (self._list_param(wanted_ids),),
                 )
         return RecentIndex(
-            keys=frame,
+            keys=pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"]),
             signatures=pd.DataFrame(signatures, columns=["article_id", "signature"]),
         )
 
@@ -290,138 +324,193 @@ class Store:
         Returns the frame with every ``story_id`` set, and the new stories' lead articles
         (story id -> canonical URL of the label's first article).
         """
-        frame = frame.copy()
-        if "story_key" not in frame.columns:
-            frame["story_key"] = None
-        needs = frame["story_id"].isna()
+        # Plain Python over the rows: a chunk's labels are many small groups, for which pandas'
+        # groupby costs more than the work.
+        story_ids = frame["story_id"].astype(object).where(frame["story_id"].notna(), None)
+        story_ids = story_ids.tolist()
+        new_rows = [i for i, story in enumerate(story_ids) if story is None]
         leads: dict[int, str] = {}
-        if needs.any():
-            new = frame[needs]
-            groups = new.groupby("story_key", sort=False)
+        if new_rows:
+            labels = frame["story_key"].tolist() if "story_key" in frame.columns else None
+            if labels is None:
+                labels = [None] * len(frame)
             # A label's lead is the article that started it, else its first row.
-            ordered = new
-            if "story_lead" in new.columns:
-                ordered = new.sort_values("story_lead", ascending=False, kind="stable")
-            first = ordered.drop_duplicates("story_key").set_index("story_key")
-            summary = pd.DataFrame(
-                {
-                    "articles": groups.size(),
-                    "outlets": groups["source"].nunique(),
-                    "relevant": groups["relevant"].any(),
-                    "first_seen_at": groups["collected_at"].min(),
-                }
-            ).loc[first.index]
-            now = utcnow()
-            rows = [
-                {
-                    "first_seen_at": _python_datetime(seen),
-                    "day": day,
-                    "title": None if pd.isna(title) else str(title),
-                    "articles": int(n_articles),
-                    "outlets": int(n_outlets),
-                    "relevant": bool(any_relevant),
-                    "updated_at": now,
-                }
-                for day, title, n_articles, n_outlets, any_relevant, seen in zip(
-                    first["day"],
-                    first["title"],
-                    summary["articles"],
-                    summary["outlets"],
-                    summary["relevant"],
-                    summary["first_seen_at"],
-                    strict=True,
+            if "story_lead" in frame.columns:
+                started = frame["story_lead"].to_numpy(dtype=bool)
+                ordered = [i for i in new_rows if started[i]]
+                ordered += [i for i in new_rows if not started[i]]
+            else:
+                ordered = new_rows
+            first: dict[Any, int] = {}
+            for i in ordered:
+                first.setdefault(labels[i], i)
+            sources = frame["source"].tolist()
+            relevant = frame["relevant"].tolist()
+            collected = frame["collected_at"].tolist()
+            groups: dict[Any, list[Any]] = {label: [0, set(), False, None] for label in first}
+            for i in new_rows:
+                group = groups[labels[i]]
+                group[0] += 1
+                if not _missing(sources[i]):
+                    group[1].add(sources[i])
+                group[2] = group[2] or bool(relevant[i])
+                seen = collected[i]
+                if not _missing(seen) and (group[3] is None or seen < group[3]):
+                    group[3] = seen
+            days, titles = frame["day"].tolist(), frame["title"].tolist()
+            rows = []
+            for label, i in first.items():
+                n_articles, outlets, any_relevant, seen = groups[label]
+                title = None if _missing(titles[i]) else str(titles[i])
+                rows.append(
+                    (_python_datetime(seen), days[i], title, n_articles, len(outlets), any_relevant)
                 )
-            ]
-            story_ids = self._insert_returning_ids(conn, stories, rows)
-            by_label = dict(zip(first.index, story_ids, strict=True))
-            frame.loc[needs, "story_id"] = new["story_key"].map(by_label).to_numpy()
-            leads = dict(zip(story_ids, first["canonical_url"], strict=True))
-        frame["story_id"] = frame["story_id"].astype("int64")
+            created = self._insert_stories(conn, rows)
+            by_label = dict(zip(first, created, strict=True))
+            for i in new_rows:
+                story_ids[i] = by_label[labels[i]]
+            urls = frame["canonical_url"].tolist()
+            leads = {story: urls[i] for story, i in zip(created, first.values(), strict=True)}
+        frame = frame.assign(story_id=np.array(story_ids, dtype="int64"))
         return frame, leads
 
-    def _insert_returning_ids(
-        self, conn: Connection, table: Any, rows: list[dict[str, Any]]
-    ) -> list[int]:
-        """Insert ``rows`` and return their new ids in the order of ``rows``."""
-        if self.dialect != "sqlite":
-            result = conn.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    def _insert_stories(self, conn: Connection, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Insert stories and return their new ids in the order of ``rows``.
+
+        ``rows``: (first_seen_at, day, title, articles, outlets, relevant); updated now.
+        """
+        columns = ["first_seen_at", "day", "title", "articles", "outlets", "relevant", "updated_at"]
+        now = _sqlite_datetime(utcnow())
+        values = [
+            (
+                _sqlite_datetime(first_seen_at),
+                day.isoformat(),
+                title,
+                n_articles,
+                n_outlets,
+                self._bool(relevant),
+                now,
             )
-            return [row[0] for row in result]
-        # SQLAlchemy would insert row by row to keep the order of the ids. SQLite has one
-        # writer at a time and numbers new rows max(id) + 1, ... within this transaction, so
-        # after one executemany the new rows are exactly the highest ids, in order.
-        conn.execute(insert(table), rows)
-        newest = conn.execute(
-            select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
-        ).scalars()
-        return sorted(newest)
+            for first_seen_at, day, title, n_articles, n_outlets, relevant in rows
+        ]
+        if self.dialect == "postgresql":
+            # The ids a multi-row insert would have drawn, in order; then one COPY.
+            drawn = conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('stories', 'id')) "
+                "FROM generate_series(1, %s)",
+                (len(rows),),
+            ).fetchall()
+            story_ids = sorted(row[0] for row in drawn)
+            self._copy(
+                conn,
+                "stories",
+                ["id", *columns],
+                ((story_id, *row) for story_id, row in zip(story_ids, values, strict=True)),
+            )
+            return story_ids
+        # Plain DB-API executemany with the values as SQLAlchemy stores them (SQLAlchemy would
+        # insert row by row to keep the order of the ids). SQLite has one writer at a time and
+        # numbers new rows max(id) + 1, ... within this transaction, so after one executemany
+        # the new rows are exactly the highest ids, in order.
+        conn.exec_driver_sql(
+            f"INSERT INTO stories ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?, ?)", values
+        )
+        newest = conn.exec_driver_sql(
+            "SELECT id FROM stories ORDER BY id DESC LIMIT ?", (len(rows),)
+        ).fetchall()
+        return sorted(row[0] for row in newest)
 
     def _insert_articles(self, conn: Connection, frame: pd.DataFrame) -> dict[str, int]:
-        columns = [c.name for c in articles.columns if c.name != "id" and c.name in frame.columns]
-        if self.dialect == "sqlite":
-            return self._insert_articles_sqlite(conn, frame, columns)
-        records = _records(frame[columns])
-        stmt = (
-            self._insert(articles)
-            .on_conflict_do_nothing(index_elements=["canonical_url"])
-            .returning(articles.c.canonical_url, articles.c.id)
-        )
-        ids: dict[str, int] = {}
-        for part in _chunks(records, CHUNK):
-            ids.update({row[0]: row[1] for row in conn.execute(stmt, part)})
-        return ids
+        """Insert the frame's articles (a stored canonical URL is skipped); URL -> new id.
 
-    def _insert_articles_sqlite(
-        self, conn: Connection, frame: pd.DataFrame, columns: list[str]
-    ) -> dict[str, int]:
-        """The same insert as plain DB-API executemany, with values as SQLAlchemy stores them.
-
-        Converting column by column and skipping SQLAlchemy's per-row parameter processing
-        halves the cost of storing an article; the new ids are read back by canonical URL.
+        The values are converted column by column to the text SQLAlchemy would store on SQLite
+        (which PostgreSQL reads as the same values): SQLAlchemy's per-row parameter processing
+        cost more than the database's work.
         """
-        values = []
-        for name in columns:
-            column = frame[name]
-            kind = type(articles.c[name].type).__name__
-            if kind == "DateTime":
-                text_values = pd.to_datetime(column).dt.strftime(SQLITE_DATETIME)
-                values.append(text_values.astype(object).where(column.notna(), None).tolist())
-            elif kind == "Date":
-                values.append([None if pd.isna(d) else d.isoformat() for d in column])
-            elif kind in ("Boolean", "Integer"):
-                values.append([None if pd.isna(v) else int(v) for v in column])
-            else:
-                values.append(column.astype(object).where(column.notna(), None).tolist())
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(
-            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({marks}) "
-            "ON CONFLICT (canonical_url) DO NOTHING",
-            list(zip(*values, strict=True)),
-        )
-        ids: dict[str, int] = {}
-        for part in _chunks(list(frame["canonical_url"]), CHUNK):
-            rows = conn.execute(
-                select(articles.c.canonical_url, articles.c.id).where(
-                    articles.c.canonical_url.in_(part)
-                )
+        columns = [c.name for c in articles.columns if c.name != "id" and c.name in frame.columns]
+        values = [_column_values(frame[name], articles.c[name].type) for name in columns]
+        names = ", ".join(columns)
+        if self.dialect == "sqlite":
+            marks = ", ".join("?" for _ in columns)
+            conn.exec_driver_sql(
+                f"INSERT INTO articles ({names}) VALUES ({marks}) "
+                "ON CONFLICT (canonical_url) DO NOTHING",
+                list(zip(*values, strict=True)),
             )
-            ids.update({r[0]: r[1] for r in rows})
-        return ids
+            return self._article_ids(conn, frame["canonical_url"])
+        # PostgreSQL: COPY into a scratch table, then one INSERT ... SELECT in the frame's order
+        # (ids are numbered in that order, as a multi-row VALUES insert numbered them).
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE new_articles AS SELECT 0 AS row_order, {names} "
+            "FROM articles WITH NO DATA"
+        )
+        self._copy(
+            conn,
+            "new_articles",
+            ["row_order", *columns],
+            zip(range(len(frame)), *values, strict=True),
+        )
+        rows = self._fetch(
+            conn,
+            f"INSERT INTO articles ({names}) SELECT {names} FROM new_articles "
+            "ORDER BY row_order ON CONFLICT (canonical_url) DO NOTHING "
+            "RETURNING canonical_url, id",
+        )
+        conn.exec_driver_sql("DROP TABLE new_articles")
+        return dict(rows)
+
+    def _copy(
+        self, conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """PostgreSQL: append ``rows`` to ``table`` with COPY, in the connection's transaction.
+
+        COPY costs a fraction of the client CPU of an executemany of the same rows.
+        """
+        driver = conn.connection.driver_connection
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    def _article_ids(self, conn: Connection, urls: Iterable[str]) -> dict[str, int]:
+        """Canonical URL -> id of the stored articles among ``urls``."""
+        wanted = list(urls)
+        if not wanted:
+            return {}
+        rows = self._fetch(
+            conn,
+            "SELECT canonical_url, id FROM articles "
+            f"WHERE {self._in_list('canonical_url', 'text')}",
+            (self._list_param(wanted),),
+        )
+        return dict(rows)
 
     def _insert_tags(self, conn: Connection, frame: pd.DataFrame, ids: dict[str, int]) -> None:
         if "tags" not in frame.columns:
             return
         rows = [
-            {"article_id": ids[url], "tag": tag}
+            (ids[url], tag)
             for url, tags in zip(frame["canonical_url"], frame["tags"], strict=True)
             if url in ids
             for tag in (tags or ())
         ]
-        if rows:
-            stmt = self._insert(article_tags).on_conflict_do_nothing()
-            for part in _chunks(rows, CHUNK):
-                conn.execute(stmt, part)
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            # One statement instead of one per row.
+            conn.exec_driver_sql(
+                "INSERT INTO article_tags (article_id, tag) "
+                "SELECT CAST(pair ->> 0 AS integer), pair ->> 1 "
+                "FROM json_array_elements(CAST(%s AS json)) AS pair ON CONFLICT DO NOTHING",
+                (json.dumps(rows, ensure_ascii=False),),
+            )
+        else:
+            conn.exec_driver_sql(
+                "INSERT INTO article_tags (article_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                rows,
+            )
 
     def _index_stories(
         self,
@@ -433,45 +522,24 @@ class Store:
         """Add the new articles' keys and signatures to the story index; drop expired ones."""
         if "band_keys" not in frame.columns:
             return
-        # Plain DB-API executemany: these are many small rows (about 21 per article), and
-        # SQLAlchemy's per-row parameter processing would cost more than SQLite's work.
-        sqlite_dates = self.dialect == "sqlite"
-        key_rows: list[tuple[Any, ...]] = []
-        signature_rows: list[tuple[Any, ...]] = []
-        for url, story_id, day, title_hash, bands, shingles, signature in zip(
-            frame["canonical_url"],
-            frame["story_id"].tolist(),
-            frame["day"],
-            frame["title_hash"],
-            frame["band_keys"],
-            frame["shingles"].tolist(),
-            frame["signature"],
-            strict=True,
-        ):
-            article_id = ids.get(url)
-            if article_id is None:
-                continue
-            day_value = day.isoformat() if sqlite_dates else day
-            if title_hash is not None and not pd.isna(title_hash):
-                key_rows.append((int(title_hash), TITLE_RULE, article_id, story_id, day_value))
-            if bands is not None and shingles:
-                key_rows.extend(
-                    (key, BAND_RULE, article_id, story_id, day_value) for key in bands.tolist()
-                )
-                signature_rows.append((article_id, story_id, day_value, shingles, signature))
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        if key_rows:
-            conn.exec_driver_sql(
-                "INSERT INTO story_keys (key, rule, article_id, story_id, day) "
-                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-                key_rows,
-            )
-        if signature_rows:
-            conn.exec_driver_sql(
-                "INSERT INTO story_signatures (article_id, story_id, day, shingles, signature) "
-                f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
-                signature_rows,
-            )
+        key_rows, signature_rows = _story_index_rows(frame, ids)
+        key_columns = ["key", "rule", "article_id", "story_id", "day"]
+        signature_columns = ["article_id", "story_id", "day", "shingles", "signature"]
+        if self.dialect == "postgresql":
+            self._copy(conn, "story_keys", key_columns, key_rows)
+            self._copy(conn, "story_signatures", signature_columns, signature_rows)
+        else:
+            # Plain DB-API executemany: these are many small rows (about 21 per article), and
+            # SQLAlchemy's per-row parameter processing would cost more than SQLite's work.
+            for table, columns, rows in (
+                ("story_keys", key_columns, key_rows),
+                ("story_signatures", signature_columns, signature_rows),
+            ):
+                if rows:
+                    marks = ", ".join(self._mark for _ in columns)
+                    conn.exec_driver_sql(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+                    )
         if index_days is not None and len(frame):
             # Keys older than the window before the batch's newest day can match nothing new.
             cutoff = max(frame["day"]) - dt.timedelta(days=index_days + 1)
@@ -486,50 +554,48 @@ class Store:
         leads: dict[int, str],
     ) -> None:
         """Set new stories' lead articles; recount the existing stories the batch joined."""
-        now = utcnow()
-        lead_rows = [
-            {"story": story_id, "lead": ids[url]} for story_id, url in leads.items() if url in ids
-        ]
+        mark = self._mark
+        lead_rows = [(ids[url], story_id) for story_id, url in leads.items() if url in ids]
         if lead_rows:
-            conn.execute(
-                update(stories)
-                .where(stories.c.id == bindparam("story"))
-                .values(lead_article_id=bindparam("lead")),
-                lead_rows,
-            )
+            if self.dialect == "postgresql":
+                # One statement instead of one per row.
+                conn.exec_driver_sql(
+                    "UPDATE stories SET lead_article_id = CAST(pair ->> 0 AS integer) "
+                    "FROM json_array_elements(CAST(%s AS json)) AS pair "
+                    "WHERE stories.id = CAST(pair ->> 1 AS integer)",
+                    (json.dumps(lead_rows),),
+                )
+            else:
+                conn.exec_driver_sql(
+                    f"UPDATE stories SET lead_article_id = {mark} WHERE id = {mark}", lead_rows
+                )
         joined = sorted(set(frame["story_id"].tolist()) - set(leads))
-        for part in _chunks(joined, CHUNK):
-            counts = conn.execute(
-                select(
-                    articles.c.story_id,
-                    func.count(),
-                    func.count(articles.c.source.distinct()),
-                    func.max(articles.c.relevant.cast(Integer)),
-                )
-                .where(articles.c.story_id.in_(part))
-                .group_by(articles.c.story_id)
-            ).all()
-            rows = [
-                {
-                    "story": story_id,
-                    "n_articles": n_articles,
-                    "n_outlets": n_outlets,
-                    "any_relevant": bool(any_relevant),
-                }
-                for story_id, n_articles, n_outlets, any_relevant in counts
-            ]
-            if rows:
-                conn.execute(
-                    update(stories)
-                    .where(stories.c.id == bindparam("story"))
-                    .values(
-                        articles=bindparam("n_articles"),
-                        outlets=bindparam("n_outlets"),
-                        relevant=bindparam("any_relevant"),
-                        updated_at=now,
-                    ),
-                    rows,
-                )
+        if not joined:
+            return
+        counts = self._fetch(
+            conn,
+            "SELECT story_id, count(*), count(DISTINCT source), max(CAST(relevant AS INTEGER)) "
+            f"FROM articles WHERE {self._in_list('story_id', 'integer')} GROUP BY story_id",
+            (self._list_param(joined),),
+        )
+        if not counts:
+            return
+        now = utcnow()
+        if self.dialect == "sqlite":
+            now = _sqlite_datetime(now)
+        rows = [
+            (n_articles, n_outlets, self._bool(any_relevant), now, story_id)
+            for story_id, n_articles, n_outlets, any_relevant in counts
+        ]
+        conn.exec_driver_sql(
+            f"UPDATE stories SET articles = {mark}, outlets = {mark}, relevant = {mark}, "
+            f"updated_at = {mark} WHERE id = {mark}",
+            rows,
+        )
+
+    def _bool(self, value: Any) -> bool | int:
+        """A truth value as a DB-API parameter: SQLite stores Booleans as 0/1."""
+        return int(bool(value)) if self.dialect == "sqlite" else bool(value)
 
     # -- coverage -------------------------------------------------------------------------------
     def rebuild_coverage(self, since: dt.date | None = None) -> int:
@@ -770,25 +836,83 @@ def _discovered_sources(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts with NaN/NaT turned into None and numpy scalars into Python ones."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    records = clean.to_dict("records")
-    for record in records:
-        for key, value in record.items():
-            if isinstance(value, pd.Timestamp):
-                record[key] = value.to_pydatetime().replace(tzinfo=None)
-            elif hasattr(value, "item") and not isinstance(value, str | bytes):
-                record[key] = value.item()
-    return records
+def _story_index_rows(
+    frame: pd.DataFrame, ids: dict[str, int]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The story_keys rows (key, rule, article_id, story_id, day) and story_signatures rows
+    (article_id, story_id, day, shingles, signature) of the stored articles of ``frame``.
+
+    Built column-wise: a chunk has about 21 keys per article. Days are ISO text, which both
+    back ends store as the date (SQLite as that text).
+    """
+    article_ids = [ids.get(url) for url in frame["canonical_url"].tolist()]
+    story_ids = frame["story_id"].tolist()
+    days = [None if _missing(d) else d.isoformat() for d in frame["day"].tolist()]
+    title_hashes = frame["title_hash"].tolist()
+    band_keys = frame["band_keys"].tolist()
+    shingles = frame["shingles"].tolist()
+    key_rows = [
+        (int(title_hash), TITLE_RULE, article_id, story_id, day)
+        for article_id, story_id, day, title_hash in zip(
+            article_ids, story_ids, days, title_hashes, strict=True
+        )
+        if article_id is not None and not _missing(title_hash)
+    ]
+    indexed = [
+        i
+        for i, (article_id, bands, size) in enumerate(
+            zip(article_ids, band_keys, shingles, strict=True)
+        )
+        if article_id is not None and bands is not None and size
+    ]
+    if indexed:
+        bands = [band_keys[i] for i in indexed]
+        counts = np.array([len(b) for b in bands])
+        repeated = [
+            np.repeat(np.array([column[i] for i in indexed], dtype=object), counts).tolist()
+            for column in (article_ids, story_ids, days)
+        ]
+        key_rows.extend(
+            zip(
+                np.concatenate(bands).tolist(),
+                itertools.repeat(BAND_RULE),
+                *repeated,
+                strict=False,
+            )
+        )
+    signatures = frame["signature"].tolist()
+    signature_rows = [
+        (article_ids[i], story_ids[i], days[i], shingles[i], signatures[i]) for i in indexed
+    ]
+    return key_rows, signature_rows
+
+
+def _column_values(column: pd.Series, kind: Any) -> list[Any]:
+    """A column's values as SQLAlchemy stores them in SQLite: datetimes as ``SQLITE_DATETIME``
+    text, dates as ISO text, booleans as 0/1, missing values as None. PostgreSQL reads the same
+    text as the same values."""
+    kind = type(kind).__name__
+    if kind == "DateTime":
+        text_values = pd.to_datetime(column).dt.strftime(SQLITE_DATETIME)
+        return text_values.astype(object).where(column.notna(), None).tolist()
+    if kind == "Date":
+        return [None if _missing(d) else d.isoformat() for d in column.tolist()]
+    if kind in ("Boolean", "Integer"):
+        return [None if _missing(v) else int(v) for v in column.tolist()]
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pd.NA: a missing value of any dtype."""
+    return value is None or value is pd.NA or value is pd.NaT or value != value
+
+
+def _sqlite_datetime(value: dt.datetime | None) -> str | None:
+    """A naive datetime as SQLAlchemy's DateTime stores it in SQLite (``SQLITE_DATETIME``)."""
+    return None if value is None else value.isoformat(sep=" ", timespec="microseconds")
 
 
 def _python_datetime(value: Any) -> dt.datetime:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime().replace(tzinfo=None)
     return value
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
