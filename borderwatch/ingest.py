@@ -141,7 +141,7 @@ def process_staging(
                 )
             total.add(result)
             if progress is not None:
-                progress.advance(result.items, f"items, {total.new} new, {total.relevant} relevant")
+                progress.advance(chunk.lines, f"items, {total.new} new, {total.relevant} relevant")
             if chunk.last:
                 # Only now, with every chunk of the batch committed, may the batch go.
                 staging.remove(chunk.path)
