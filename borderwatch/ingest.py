@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from borderwatch.progress import Progress
 from crawler.staging import StagingArea
@@ -121,7 +121,7 @@ def process_staging(
     if parallel is None:
         # Whether there is more than one chunk: no need to count a big batch to the end.
         parallel = staging.pending_items(limit=chunk_items + 1) > chunk_items
-    pool = _worker_pool() if parallel else None
+    pool = _worker_pool(rules, store.url) if parallel else None
     try:
         for chunk, analyzed in _analyses(
             _staged_chunks(staging, store, chunk_items), rules, store, pool
@@ -203,14 +203,7 @@ def _analyses(
     for chunk in chunks:
         if pool is not None and not chunk.done:
             chunk.future = pool.submit(
-                analyze_chunk,
-                chunk.path,
-                chunk.start,
-                chunk.end,
-                chunk.first_line,
-                rules,
-                store.url,
-                utcnow(),
+                analyze_chunk, chunk.path, chunk.start, chunk.end, chunk.first_line, utcnow()
             )
         waiting.append(chunk)
         if len(waiting) > (1 if pool is not None else 0):
@@ -229,28 +222,20 @@ def _finished(
     return chunk, _analyze(chunk.path, chunk.start, chunk.end, chunk.first_line, rules, store)
 
 
-def analyze_chunk(
-    path: Path,
-    start: int,
-    end: int,
-    first_line: int,
-    rules: ProcessingRules,
-    store_url: str,
-    now: dt.datetime,
-) -> _Analyzed:
-    """Read, validate and analyze one chunk of a staged batch (what the worker process runs)."""
-    return _analyze(path, start, end, first_line, rules, _worker_store(store_url), now)
+def analyze_chunk(path: Path, start: int, end: int, first_line: int, now: dt.datetime) -> _Analyzed:
+    """Read, validate and analyze one chunk of a staged batch (what the worker process runs),
+    with the rules and the read-only store the worker was started with."""
+    return _analyze(path, start, end, first_line, _WORKER["rules"], _WORKER["store"], now)
 
 
-_STORES: dict[str, Store] = {}
+# The worker's rules and its own connection to the database (it only reads), set once when it
+# starts: sending the rules with every chunk would parse every query again per chunk.
+_WORKER: dict[str, Any] = {}
 
 
-def _worker_store(url: str) -> Store:
-    """The worker's own connection to the database, opened once: it only reads."""
-    store = _STORES.get(url)
-    if store is None:
-        store = _STORES[url] = Store(url, create=False)
-    return store
+def _start_worker(rules: ProcessingRules, store_url: str) -> None:
+    _WORKER["rules"] = rules
+    _WORKER["store"] = Store(store_url, create=False)
 
 
 def _analyze(
@@ -293,7 +278,12 @@ def _read_items(path: Path, start: int, end: int, first_line: int) -> tuple[list
     return items, problems
 
 
-def _worker_pool() -> ProcessPoolExecutor:
+def _worker_pool(rules: ProcessingRules, store_url: str) -> ProcessPoolExecutor:
     # A fresh interpreter ("spawn"): forking a process that holds database connections and,
     # in the daemon, scheduler threads is not safe.
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(rules, store_url),
+    )
