@@ -183,6 +183,19 @@ def band_keys(sigs: np.ndarray) -> np.ndarray:
     return key.view(np.int64)
 
 
+def pack_bands(keys: np.ndarray) -> bytes:
+    """One article's ``BANDS`` band keys as stored (story_signatures.bands): little-endian int64."""
+    return np.asarray(keys, dtype="<i8").tobytes()
+
+
+def unpack_bands(blobs: Sequence[bytes]) -> np.ndarray:
+    """``(n, BANDS)`` int64 band keys of stored ``pack_bands`` blobs."""
+    if not len(blobs):
+        return np.zeros((0, BANDS), dtype=np.int64)
+    keys = np.frombuffer(b"".join(blobs), dtype="<i8").reshape(len(blobs), BANDS)
+    return keys.astype(np.int64)
+
+
 def similarity(sig: np.ndarray, others: np.ndarray) -> np.ndarray:
     """Estimated Jaccard similarity of one signature with each row of ``others``."""
     if not len(others):

@@ -114,7 +114,7 @@ def assign_to_stories(frame: pd.DataFrame, rules: ProcessingRules, store: Store)
     """Look up the story index for the frame's keys and assign every article to a story."""
     if frame.empty:
         return frame
-    index = store.recent_story_index(batch_keys(frame))
+    index = store.recent_story_index(*batch_keys(frame))
     return assign_stories(
         frame,
         index,

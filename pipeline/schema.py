@@ -117,8 +117,8 @@ Index("ix_articles_source_day", articles.c.source, articles.c.day)
 story_keys = Table(
     "story_keys",
     metadata,
-    # A signed 64-bit hash: an LSH band of the article's MinHash signature (rule 2) or its
-    # source and title key (rule 1).
+    # A signed 64-bit hash of the article's source and title key (rule 1). Until revision 0009
+    # the LSH band keys (rule 2) were rows here too; they now sit in story_signatures.bands.
     Column("key", BigInteger, nullable=False),
     Column("rule", SmallInteger, nullable=False),
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
@@ -143,6 +143,9 @@ story_signatures = Table(
     Column("shingles", Integer, nullable=False),
     # 128 little-endian uint32 MinHash values (pipeline/minhash.py).
     Column("signature", LargeBinary, nullable=False),
+    # The signature's 20 LSH band keys as little-endian int64 values (160 bytes): the whole
+    # window's bands are read per batch and matched in memory (migration 0009).
+    Column("bands", LargeBinary, nullable=False),
 )
 Index("ix_story_signatures_day", story_signatures.c.day)
 

@@ -7,7 +7,6 @@ keeps the derived coverage tables in step, in the same transaction as the articl
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline import coverage, migrations
+from pipeline import coverage, migrations, minhash
 from pipeline.schema import (
     articles,
     digests,
@@ -213,14 +212,19 @@ class Store:
             return {row[0] for row in self._fetch(c, sql, (values, values))}
 
     def recent_story_index(
-        self, keys: Sequence[int], conn: Connection | None = None
+        self,
+        title_keys: Sequence[int],
+        band_keys: Sequence[int] | np.ndarray,
+        conn: Connection | None = None,
     ) -> RecentIndex:
-        """The stored story keys equal to ``keys``, and the signatures of their articles.
+        """The stored story keys equal to the batch's keys, and the signatures of their articles.
 
-        Index lookups only: the cost follows the batch, not the size of the database. Keys come
-        in the order key, article_id (the order in which ``assign_stories`` meets them).
+        Title keys are looked up in story_keys' index. Band keys are matched in memory against
+        the bands of every article in story_signatures: that table holds only the story window,
+        so the cost follows the window's volume, not the size of the database. Keys come in the
+        order key, article_id (the order in which ``assign_stories`` meets them).
         """
-        wanted = list(map(int, keys))
+        wanted = list(map(int, title_keys))
         found: list[tuple[Any, ...]] = []
         signatures: list[tuple[Any, ...]] = []
         with self._conn(conn) as c:
@@ -228,15 +232,22 @@ class Store:
                 found = self._fetch(
                     c,
                     "SELECT key, rule, article_id, story_id, day FROM story_keys "
-                    f"WHERE {self._in_list('key', 'bigint')} ORDER BY key, article_id",
+                    f"WHERE {self._in_list('key', 'bigint')}",
                     (self._list_param(wanted),),
                 )
+            bands = np.asarray(band_keys, dtype=np.int64)
+            if len(bands):
+                window = self._fetch(
+                    c, "SELECT article_id, story_id, day, bands FROM story_signatures"
+                )
+                found.extend(_band_matches(window, bands))
             if self.dialect == "sqlite":
                 # SQLite hands back the ISO text that SQLAlchemy's Date type would have parsed.
                 found = [
                     (key, rule, article_id, story_id, dt.date.fromisoformat(day))
                     for key, rule, article_id, story_id, day in found
                 ]
+            found.sort(key=lambda row: (row[0], row[2]))
             wanted_ids = sorted({row[2] for row in found if row[1] == BAND_RULE})
             if wanted_ids:
                 signatures = self._fetch(
@@ -527,13 +538,13 @@ class Store:
             return
         key_rows, signature_rows = _story_index_rows(frame, ids)
         key_columns = ["key", "rule", "article_id", "story_id", "day"]
-        signature_columns = ["article_id", "story_id", "day", "shingles", "signature"]
+        signature_columns = ["article_id", "story_id", "day", "shingles", "signature", "bands"]
         if self.dialect == "postgresql":
             self._copy(conn, "story_keys", key_columns, key_rows)
             self._copy(conn, "story_signatures", signature_columns, signature_rows)
         else:
-            # Plain DB-API executemany: these are many small rows (about 21 per article), and
-            # SQLAlchemy's per-row parameter processing would cost more than SQLite's work.
+            # Plain DB-API executemany: SQLAlchemy's per-row parameter processing would cost
+            # more than SQLite's work.
             for table, columns, rows in (
                 ("story_keys", key_columns, key_rows),
                 ("story_signatures", signature_columns, signature_rows),
@@ -839,53 +850,55 @@ def _discovered_sources(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _band_matches(window: Sequence[tuple[Any, ...]], wanted: np.ndarray) -> list[tuple[Any, ...]]:
+    """The (key, rule, article_id, story_id, day) rows of the stored band keys in ``wanted``.
+
+    ``window``: (article_id, story_id, day, bands) rows of story_signatures.
+    """
+    if not len(window):
+        return []
+    article_ids, story_ids, days, blobs = zip(*window, strict=True)
+    keys = minhash.unpack_bands(blobs)
+    wanted = np.unique(wanted)
+    # A sorted search tells for every stored key whether the batch has it too.
+    at = np.searchsorted(wanted, keys).clip(max=len(wanted) - 1)
+    rows, columns = np.nonzero(wanted[at] == keys)
+    return [
+        (key, BAND_RULE, article_ids[row], story_ids[row], days[row])
+        for key, row in zip(keys[rows, columns].tolist(), rows.tolist(), strict=True)
+    ]
+
+
 def _story_index_rows(
     frame: pd.DataFrame, ids: dict[str, int]
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The story_keys rows (key, rule, article_id, story_id, day) and story_signatures rows
-    (article_id, story_id, day, shingles, signature) of the stored articles of ``frame``.
+    (article_id, story_id, day, shingles, signature, bands) of the stored articles of ``frame``.
 
-    Built column-wise: a chunk has about 21 keys per article. Days are ISO text, which both
-    back ends store as the date (SQLite as that text).
+    Days are ISO text, which both back ends store as the date (SQLite as that text).
     """
     article_ids = [ids.get(url) for url in frame["canonical_url"].tolist()]
     story_ids = frame["story_id"].tolist()
     days = [None if _missing(d) else d.isoformat() for d in frame["day"].tolist()]
-    title_hashes = frame["title_hash"].tolist()
-    band_keys = frame["band_keys"].tolist()
-    shingles = frame["shingles"].tolist()
     key_rows = [
         (int(title_hash), TITLE_RULE, article_id, story_id, day)
         for article_id, story_id, day, title_hash in zip(
-            article_ids, story_ids, days, title_hashes, strict=True
+            article_ids, story_ids, days, frame["title_hash"].tolist(), strict=True
         )
         if article_id is not None and not _missing(title_hash)
     ]
-    indexed = [
-        i
-        for i, (article_id, bands, size) in enumerate(
-            zip(article_ids, band_keys, shingles, strict=True)
+    signature_rows = [
+        (article_id, story_id, day, size, signature, minhash.pack_bands(bands))
+        for article_id, story_id, day, size, signature, bands in zip(
+            article_ids,
+            story_ids,
+            days,
+            frame["shingles"].tolist(),
+            frame["signature"].tolist(),
+            frame["band_keys"].tolist(),
+            strict=True,
         )
         if article_id is not None and bands is not None and size
-    ]
-    if indexed:
-        bands = [band_keys[i] for i in indexed]
-        counts = np.array([len(b) for b in bands])
-        repeated = [
-            np.repeat(np.array([column[i] for i in indexed], dtype=object), counts).tolist()
-            for column in (article_ids, story_ids, days)
-        ]
-        key_rows.extend(
-            zip(
-                np.concatenate(bands).tolist(),
-                itertools.repeat(BAND_RULE),
-                *repeated,
-                strict=False,
-            )
-        )
-    signatures = frame["signature"].tolist()
-    signature_rows = [
-        (article_ids[i], story_ids[i], days[i], shingles[i], signatures[i]) for i in indexed
     ]
     return key_rows, signature_rows
 

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from borderwatch.rules import processing_rules
+from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
-from pipeline.stages.stories import BAND_RULE
+from pipeline.stages.stories import BAND_RULE, TITLE_RULE
 from pipeline.store import Store
 from tests.conftest import base_config, make_config
 from tests.test_stories import GROUPS, article_item
@@ -91,12 +92,16 @@ def test_a_run_processes_only_its_new_items(setup) -> None:
         keys_per_article = conn.execute(
             text("SELECT article_id, count(*) FROM story_keys GROUP BY article_id")
         ).all()
+        bands = conn.execute(text("SELECT article_id, bands FROM story_signatures")).all()
     # The stored article is untouched; the copies joined its story.
     assert [tuple(r[:2]) for r in rows[:1]] == [tuple(r) for r in stored_before]
     copies = {i["url"] for i in items[:4]}
     assert {r[1] for r in rows if r[2] in copies} == {stored_before[0][1]}
-    # Every article is in the index once: its bands and its title key.
-    assert len(keys_per_article) == len(items)
+    # Every article is in the index once: its title key in story_keys, its signature and its
+    # band keys in story_signatures.
+    assert sorted(n for _a, n in keys_per_article) == [1] * len(items)
+    assert len(bands) == len(items)
+    assert {len(blob) for _a, blob in bands} == {8 * minhash.BANDS}
 
 
 def test_the_story_index_keeps_only_the_window(setup) -> None:
@@ -126,19 +131,31 @@ def test_the_story_index_keeps_only_the_window(setup) -> None:
     assert str(oldest_key) >= str(newest - dt.timedelta(days=rules.index_days + 1))
 
 
-def test_the_index_lookup_reads_only_matching_keys(setup) -> None:
+def test_the_index_lookup_returns_only_matching_keys(setup) -> None:
+    """Title keys come from story_keys, band keys from the bands of story_signatures; either
+    way the index holds the stored keys equal to the asked ones, with the signatures of the
+    articles their band keys name."""
     store, rules = setup
     items = wire_items()
     process_items(items, rules, store, now=NOW)
     with store.engine.connect() as conn:
-        total = conn.execute(text("SELECT count(*) FROM story_keys")).scalar_one()
-        one = conn.execute(
-            text("SELECT key FROM story_keys WHERE rule = :r LIMIT 1"), {"r": BAND_RULE}
-        ).scalar_one()
-    index = store.recent_story_index([one, 12345])
-    assert 1 <= len(index.keys) < total
-    assert set(index.keys["key"]) == {one}
-    assert set(index.signatures["article_id"]) == set(index.keys["article_id"])
+        title_key = conn.execute(text("SELECT key FROM story_keys LIMIT 1")).scalar_one()
+        stored = conn.execute(text("SELECT article_id, story_id, bands FROM story_signatures"))
+        stored = [(a, s, minhash.unpack_bands([bytes(b)])[0].tolist()) for a, s, b in stored]
+    band_key = stored[0][2][0]
+    having_band = {(a, s) for a, s, bands in stored if band_key in bands}
+    unknown = 12345
+    index = store.recent_story_index([title_key, unknown], [band_key, unknown])
+    keys = index.keys
+    title_rows = keys[keys["rule"] == TITLE_RULE]
+    band_rows = keys[keys["rule"] == BAND_RULE]
+    assert set(title_rows["key"]) == {title_key}
+    assert set(band_rows["key"]) == {band_key}
+    assert set(zip(band_rows["article_id"], band_rows["story_id"], strict=True)) == having_band
+    assert len(keys) < len(items) * (minhash.BANDS + 1)
+    assert set(index.signatures["article_id"]) == set(band_rows["article_id"])
+    assert list(keys["key"]) == sorted(keys["key"])
+    assert store.recent_story_index([unknown], [unknown]).keys.empty
 
 
 def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:

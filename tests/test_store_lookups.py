@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Integer, func, select
 
 from borderwatch.rules import processing_rules
+from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.schema import article_tags, articles, stories, story_keys, story_signatures
+from pipeline.stages.stories import BAND_RULE, TITLE_RULE
 from pipeline.store import Store
 from tests.conftest import base_config, make_config
 from tests.test_stories import all_items
@@ -71,12 +74,15 @@ def test_stored_urls_equals_an_in_list_query(setup) -> None:
     assert process_items(items, rules, store, now=NOW).new == 0
 
 
-def test_recent_story_index_equals_an_in_list_query(setup) -> None:
+def test_recent_story_index_equals_plain_queries(setup) -> None:
+    """Title keys as an IN-list query over story_keys finds them; band keys as decoding every
+    stored bands value in Python finds them; signatures as an IN-list query."""
     store, rules = setup
     stored(store, rules)
+    edges = [12345, -(2**63), 2**63 - 1]
     with store.engine.connect() as conn:
-        keys = sorted({r[0] for r in conn.execute(select(story_keys.c.key))})
-        asked = keys[::2] + [12345, -(2**63), 2**63 - 1]
+        titles = sorted({r[0] for r in conn.execute(select(story_keys.c.key))})
+        asked_titles = titles[::2] + edges
         columns = [
             story_keys.c.key,
             story_keys.c.rule,
@@ -84,34 +90,47 @@ def test_recent_story_index_equals_an_in_list_query(setup) -> None:
             story_keys.c.story_id,
             story_keys.c.day,
         ]
-        expected = pd.DataFrame(
-            [
-                tuple(r)
-                for r in conn.execute(
-                    select(*columns)
-                    .where(story_keys.c.key.in_(asked))
-                    .order_by(story_keys.c.key, story_keys.c.article_id)
-                )
-            ],
-            columns=["key", "rule", "article_id", "story_id", "day"],
-        )
+        rows = [
+            tuple(r)
+            for r in conn.execute(select(*columns).where(story_keys.c.key.in_(asked_titles)))
+        ]
+        window = conn.execute(
+            select(
+                story_signatures.c.article_id,
+                story_signatures.c.story_id,
+                story_signatures.c.day,
+                story_signatures.c.bands,
+            )
+        ).all()
+        bands = {r[0]: minhash.unpack_bands([r[3]])[0].tolist() for r in window}
+        every_band = sorted({key for keys in bands.values() for key in keys})
+        asked_bands = every_band[::3] + edges
+        rows += [
+            (key, BAND_RULE, article_id, story_id, day)
+            for article_id, story_id, day, _blob in window
+            for key in bands[article_id]
+            if key in asked_bands
+        ]
+        rows.sort(key=lambda row: (row[0], row[2]))
+        expected = pd.DataFrame(rows, columns=["key", "rule", "article_id", "story_id", "day"])
+        band_articles = {row[2] for row in rows if row[1] == BAND_RULE}
         signatures = pd.DataFrame(
             [
                 tuple(r)
                 for r in conn.execute(
                     select(story_signatures.c.article_id, story_signatures.c.signature)
-                    .where(story_signatures.c.article_id.in_(set(expected["article_id"])))
+                    .where(story_signatures.c.article_id.in_(band_articles))
                     .order_by(story_signatures.c.article_id)
                 )
             ],
             columns=["article_id", "signature"],
         )
-    index = store.recent_story_index(asked)
-    assert len(expected) > 0
+    index = store.recent_story_index(asked_titles, np.array(asked_bands, dtype=np.int64))
+    assert {TITLE_RULE, BAND_RULE} <= set(expected["rule"])
     pd.testing.assert_frame_equal(index.keys, expected)
     pd.testing.assert_frame_equal(index.signatures, signatures)
     assert all(isinstance(day, dt.date) for day in index.keys["day"])
-    empty = store.recent_story_index([])
+    empty = store.recent_story_index([], [])
     assert list(empty.keys.columns) == ["key", "rule", "article_id", "story_id", "day"]
     assert empty.keys.empty and empty.signatures.empty
 

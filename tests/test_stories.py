@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from borderwatch.rules import processing_rules, source_rows
 from pipeline import minhash
@@ -324,18 +324,41 @@ def test_hashes_are_stable_across_processes() -> None:
     assert len(outputs) == 1
 
 
-def _index(store: Store) -> tuple[dict[int, tuple[int, bytes]], set[tuple[int, int]]]:
+def _index(store: Store) -> dict[int, tuple[int, bytes, frozenset[int]]]:
+    """Article id -> (shingles, signature, band keys) of the story index, whichever table the
+    band keys are in (story_signatures.bands from revision 0009, story_keys rule 2 before)."""
     with store.engine.connect() as conn:
-        signatures = {
-            a: (n, bytes(blob))
-            for a, n, blob in conn.execute(
-                text("SELECT article_id, shingles, signature FROM story_signatures")
-            )
-        }
-        keys = set(
-            conn.execute(text("SELECT article_id, key FROM story_keys WHERE rule = 2")).all()
-        )
-    return signatures, keys
+        columns = {c["name"] for c in inspect(conn).get_columns("story_signatures")}
+        rows = conn.execute(text("SELECT article_id, shingles, signature FROM story_signatures"))
+        index = {a: (n, bytes(blob), frozenset()) for a, n, blob in rows}
+        if "bands" in columns:
+            for a, blob in conn.execute(text("SELECT article_id, bands FROM story_signatures")):
+                n, signature, _ = index[a]
+                index[a] = (n, signature, frozenset(minhash.unpack_bands([bytes(blob)])[0]))
+        else:
+            for a, key in conn.execute(
+                text("SELECT article_id, key FROM story_keys WHERE rule = 2")
+            ):
+                n, signature, bands = index[a]
+                index[a] = (n, signature, bands | {key})
+    return index
+
+
+def _band_rows(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM story_keys WHERE rule = 2")).scalar_one()
+
+
+def _split_items() -> tuple[list[dict], dict, list[dict]]:
+    """The quality items without some copies of one event, the first copy of that event, and
+    the copies left out (to be collected later)."""
+    items = all_items()
+    first_copy = next(i for _e, k, i in items if k == "copies")
+    later_copies = [
+        i for e, k, i in items if k == "copies" and e == items[0][0] and i is not first_copy
+    ]
+    stored = [i for _e, _k, i in items if i not in later_copies]
+    return stored, first_copy, later_copies
 
 
 def test_revision_0008_recomputes_the_story_index_of_stored_articles(setup) -> None:
@@ -344,25 +367,46 @@ def test_revision_0008_recomputes_the_story_index_of_stored_articles(setup) -> N
     from pipeline import migrations
 
     store, rules = setup
-    items = all_items()
-    first_copy = next(i for _e, k, i in items if k == "copies")
-    later_copies = [
-        i for e, k, i in items if k == "copies" and e == items[0][0] and i is not first_copy
-    ]
-    stored = [i for i in items if i[2] not in later_copies]
-    process_items([i for _e, _k, i in stored], rules, store, now=NOW)
-    expected_signatures, expected_keys = _index(store)
-    assert expected_signatures and expected_keys
+    stored, first_copy, later_copies = _split_items()
+    process_items(stored, rules, store, now=NOW)
+    expected = _index(store)
+    assert expected and all(bands for _n, _sig, bands in expected.values())
 
-    # What revision 0007 left: signatures from other word hashes, so other band keys.
+    # What revision 0007 left: band keys as story_keys rows (as revision 0009's downgrade
+    # writes them back), from signatures of other word hashes.
+    migrations.downgrade(store.engine, "0008")
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE story_signatures SET signature = :blob"), {"blob": b"\1" * 512})
         conn.execute(text("UPDATE story_keys SET key = key + 1 WHERE rule = 2"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
-    assert _index(store) != (expected_signatures, expected_keys)
+    assert _index(store) != expected
 
     migrations.upgrade(store.engine)
-    assert _index(store) == (expected_signatures, expected_keys)
+    assert _index(store) == expected
+    process_items(later_copies, rules, store, now=NOW)
+    stories = story_of(store)
+    assert {stories[i["url"]] for i in [first_copy, *later_copies]} == {stories[first_copy["url"]]}
+
+
+def test_revision_0009_moves_band_keys_beside_the_signatures(setup) -> None:
+    """Revision 0009 turns the 20 story_keys rows of an article's bands into one value beside
+    its signature, and its downgrade writes the rows back: the index is the same either way,
+    and a copy collected after the upgrade joins the story collected before it."""
+    from pipeline import migrations
+
+    store, rules = setup
+    stored, first_copy, later_copies = _split_items()
+    process_items(stored, rules, store, now=NOW)
+    expected = _index(store)
+    assert _band_rows(store) == 0
+
+    migrations.downgrade(store.engine, "0008")
+    assert _index(store) == expected
+    assert _band_rows(store) == minhash.BANDS * len(expected)
+
+    migrations.upgrade(store.engine)
+    assert _index(store) == expected
+    assert _band_rows(store) == 0
     process_items(later_copies, rules, store, now=NOW)
     stories = story_of(store)
     assert {stories[i["url"]] for i in [first_copy, *later_copies]} == {stories[first_copy["url"]]}

@@ -29,7 +29,8 @@ import pandas as pd
 from pipeline import minhash
 from pipeline.stages.words import ArticleWords, article_words
 
-# Rule codes of the story_keys table.
+# Rule codes of the keys of a ``RecentIndex`` (story_keys stores the title keys; the band keys
+# are stored as story_signatures.bands).
 TITLE_RULE = 1
 BAND_RULE = 2
 MIN_TITLE_WORDS = 3
@@ -79,13 +80,13 @@ def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.Da
     return frame
 
 
-def batch_keys(frame: pd.DataFrame) -> list[int]:
-    """Every key of a fingerprinted batch: what the store must look up."""
-    keys: set[int] = {int(k) for k in frame["title_hash"] if k is not None and not pd.isna(k)}
-    for row in frame["band_keys"]:
-        if row is not None:
-            keys.update(row.tolist())
-    return sorted(keys)
+def batch_keys(frame: pd.DataFrame) -> tuple[list[int], np.ndarray]:
+    """What the store must look up for a fingerprinted batch: its title keys, and its band
+    keys (sorted, each once)."""
+    titles = sorted({int(k) for k in frame["title_hash"] if k is not None and not pd.isna(k)})
+    rows = [row for row in frame["band_keys"] if row is not None]
+    bands = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
+    return titles, bands
 
 
 def _day_numbers(days: pd.Series) -> np.ndarray:
