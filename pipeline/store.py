@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline import coverage, migrations, minhash
+from pipeline.band_window import BandWindow
 from pipeline.schema import (
     articles,
     digests,
@@ -102,6 +103,8 @@ class Store:
                 parents=True, exist_ok=True
             )
         self.engine = make_engine(url)
+        # The story window's band keys, kept between batches (see recent_story_index).
+        self._band_window = BandWindow()
         if create:
             try:
                 self.create_schema()
@@ -219,47 +222,78 @@ class Store:
     ) -> RecentIndex:
         """The stored story keys equal to the batch's keys, and the signatures of their articles.
 
-        Title keys are looked up in story_keys' index. Band keys are matched in memory against
-        the bands of every article in story_signatures: that table holds only the story window,
-        so the cost follows the window's volume, not the size of the database. Keys come in the
-        order key, article_id (the order in which ``assign_stories`` meets them).
+        Title keys are looked up in story_keys' index. Band keys are compared with the bands of
+        every article in story_signatures, which holds only the story window, so the cost
+        follows the window's volume, not the size of the database; the window is kept in memory
+        between batches (``pipeline.band_window``). Keys come in the order key, article_id (the
+        order in which ``assign_stories`` meets them).
         """
         wanted = list(map(int, title_keys))
-        found: list[tuple[Any, ...]] = []
+        titles: list[tuple[Any, ...]] = []
         signatures: list[tuple[Any, ...]] = []
         with self._conn(conn) as c:
             if wanted:
-                found = self._fetch(
+                titles = self._fetch(
                     c,
                     "SELECT key, rule, article_id, story_id, day FROM story_keys "
                     f"WHERE {self._in_list('key', 'bigint')}",
                     (self._list_param(wanted),),
                 )
-            bands = np.asarray(band_keys, dtype=np.int64)
-            if len(bands):
-                window = self._fetch(
-                    c, "SELECT article_id, story_id, day, bands FROM story_signatures"
-                )
-                found.extend(_band_matches(window, bands))
-            if self.dialect == "sqlite":
-                # SQLite hands back the ISO text that SQLAlchemy's Date type would have parsed.
-                found = [
-                    (key, rule, article_id, story_id, dt.date.fromisoformat(day))
-                    for key, rule, article_id, story_id, day in found
-                ]
-            found.sort(key=lambda row: (row[0], row[2]))
-            wanted_ids = sorted({row[2] for row in found if row[1] == BAND_RULE})
-            if wanted_ids:
+            bands = self._current_band_window(c).matches(np.asarray(band_keys, dtype=np.int64))
+            band_ids = sorted(set(bands["article_id"].tolist()))
+            if band_ids:
                 signatures = self._fetch(
                     c,
                     "SELECT article_id, signature FROM story_signatures "
                     f"WHERE {self._in_list('article_id', 'integer')} ORDER BY article_id",
-                    (self._list_param(wanted_ids),),
+                    (self._list_param(band_ids),),
                 )
+        if self.dialect == "sqlite":
+            # SQLite hands back the ISO text that SQLAlchemy's Date type would have parsed.
+            titles = [(*row[:4], dt.date.fromisoformat(row[4])) for row in titles]
+        columns = ["key", "rule", "article_id", "story_id", "day"]
+        title_columns = list(zip(*titles, strict=True)) if titles else [()] * len(columns)
+        keys = pd.DataFrame(
+            {
+                "key": np.concatenate([np.array(title_columns[0], np.int64), bands["key"]]),
+                "rule": np.concatenate(
+                    [
+                        np.array(title_columns[1], np.int64),
+                        np.full(len(bands["key"]), BAND_RULE, np.int64),
+                    ]
+                ),
+                "article_id": np.concatenate(
+                    [np.array(title_columns[2], np.int64), bands["article_id"]]
+                ),
+                "story_id": np.concatenate(
+                    [np.array(title_columns[3], np.int64), bands["story_id"]]
+                ),
+                "day": np.concatenate([np.array(title_columns[4], dtype=object), bands["day"]]),
+            }
+        )
+        order = np.lexsort((keys["article_id"].to_numpy(), keys["key"].to_numpy()))
         return RecentIndex(
-            keys=pd.DataFrame(found, columns=["key", "rule", "article_id", "story_id", "day"]),
+            keys=keys.iloc[order].reset_index(drop=True),
             signatures=pd.DataFrame(signatures, columns=["article_id", "signature"]),
         )
+
+    def _current_band_window(self, conn: Connection) -> BandWindow:
+        """The in-memory band window, brought up to date with story_signatures."""
+        window = self._band_window
+        columns = "SELECT article_id, story_id, day, bands FROM story_signatures"
+        window.add(
+            self._fetch(
+                conn,
+                f"{columns} WHERE article_id > {self._mark} ORDER BY article_id",
+                (window.newest_id,),
+            )
+        )
+        count, id_sum = self._fetch(
+            conn, "SELECT count(*), coalesce(sum(article_id), 0) FROM story_signatures"
+        )[0]
+        if not window.agrees_with(int(count), int(id_sum)):
+            window.replace(self._fetch(conn, columns))
+        return window
 
     @contextmanager
     def _conn(self, conn: Connection | None) -> Iterator[Connection]:
@@ -559,6 +593,9 @@ class Store:
             cutoff = max(frame["day"]) - dt.timedelta(days=index_days + 1)
             conn.execute(delete(story_keys).where(story_keys.c.day < cutoff))
             conn.execute(delete(story_signatures).where(story_signatures.c.day < cutoff))
+            # Should the transaction not commit, the window's check against the table finds
+            # the difference and reads the window again.
+            self._band_window.forget_before(cutoff)
 
     def _finish_stories(
         self,
@@ -847,25 +884,6 @@ def _discovered_sources(frame: pd.DataFrame) -> list[dict[str, Any]]:
         for key, name, domain in zip(
             found["source"], found["source_name"], found["source_domain"], strict=True
         )
-    ]
-
-
-def _band_matches(window: Sequence[tuple[Any, ...]], wanted: np.ndarray) -> list[tuple[Any, ...]]:
-    """The (key, rule, article_id, story_id, day) rows of the stored band keys in ``wanted``.
-
-    ``window``: (article_id, story_id, day, bands) rows of story_signatures.
-    """
-    if not len(window):
-        return []
-    article_ids, story_ids, days, blobs = zip(*window, strict=True)
-    keys = minhash.unpack_bands(blobs)
-    wanted = np.unique(wanted)
-    # A sorted search tells for every stored key whether the batch has it too.
-    at = np.searchsorted(wanted, keys).clip(max=len(wanted) - 1)
-    rows, columns = np.nonzero(wanted[at] == keys)
-    return [
-        (key, BAND_RULE, article_ids[row], story_ids[row], days[row])
-        for key, row in zip(keys[rows, columns].tolist(), rows.tolist(), strict=True)
     ]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Integer, func, select
+from sqlalchemy import Integer, func, select, text
 
 from borderwatch.rules import processing_rules
 from pipeline import minhash
@@ -133,6 +133,52 @@ def test_recent_story_index_equals_plain_queries(setup) -> None:
     empty = store.recent_story_index([], [])
     assert list(empty.keys.columns) == ["key", "rule", "article_id", "story_id", "day"]
     assert empty.keys.empty and empty.signatures.empty
+
+
+def _every_band_key(store: Store) -> np.ndarray:
+    with store.engine.connect() as conn:
+        blobs = [bytes(r[0]) for r in conn.execute(select(story_signatures.c.bands))]
+    return np.unique(minhash.unpack_bands(blobs))
+
+
+def test_the_kept_band_window_follows_changes_made_elsewhere(setup, db_url: str) -> None:
+    """A store keeps the window's band keys between batches; what it finds equals what a new
+    store reads from the table, after another store added articles, after rows were deleted
+    elsewhere, and after its own pruning was not committed."""
+    store, rules = setup
+    items = [item for _event, _kind, item in all_items()]
+    half = len(items) // 2
+
+    def agree() -> int:
+        asked = _every_band_key(store)
+        fresh = Store(db_url)
+        try:
+            expected = fresh.recent_story_index([], asked)
+        finally:
+            fresh.close()
+        kept = store.recent_story_index([], asked)
+        pd.testing.assert_frame_equal(kept.keys, expected.keys)
+        pd.testing.assert_frame_equal(kept.signatures, expected.signatures)
+        return kept.keys["article_id"].nunique()
+
+    process_items(items[:half], rules, store, now=NOW)
+    first = agree()
+    assert first > 0
+    other = Store(db_url)
+    process_items(items[half:], rules, other, now=NOW)
+    other.close()
+    grown = agree()
+    assert grown > first
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "DELETE FROM story_signatures WHERE article_id = "
+                "(SELECT min(article_id) FROM story_signatures)"
+            )
+        )
+    assert agree() == grown - 1
+    store._band_window.forget_before(dt.date(2100, 1, 1))  # as if a prune rolled back
+    assert agree() == grown - 1
 
 
 def test_stored_values_read_back_as_sqlalchemy_types(setup) -> None:

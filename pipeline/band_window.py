@@ -1,0 +1,116 @@
+"""The LSH band keys of the story window, held in memory between the batches of one store.
+
+Every batch's band keys are compared with those of every article in the window
+(``story_signatures.bands``). Reading the whole window for each batch cost more than the rest
+of storing it, so the store keeps the window here and per batch reads only the rows added since
+(by article id), forgets the rows its own pruning deleted, and checks the count and the sum of
+the ids against the table. Anything else that changed the table (another process, a rolled-back
+transaction) shows up in that check and the window is read again in full.
+
+This module does no I/O: the store hands it rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pipeline import minhash
+
+# Bits of the membership filter of a batch's keys: 1 MB, so it stays in the CPU cache. With a
+# batch's 40,000 keys, about 4% of the window's keys pass it and get the exact test.
+_FILTER_BITS = 20
+_FILTER_MASK = np.int64((1 << _FILTER_BITS) - 1)
+
+
+class BandWindow:
+    """Article id, story id, day and band keys of the articles of the story window."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.article_ids = np.zeros(0, dtype=np.int64)
+        self.story_ids = np.zeros(0, dtype=np.int64)
+        self.days = np.zeros(0, dtype=object)  # datetime.date
+        self.day_numbers = np.zeros(0, dtype=np.int64)  # the days' ordinals, for pruning
+        self.keys = np.zeros((0, minhash.BANDS), dtype=np.int64)
+        self.id_sum = 0
+
+    @property
+    def newest_id(self) -> int:
+        """The highest article id held: rows above it are new."""
+        return int(self.article_ids.max()) if len(self.article_ids) else 0
+
+    def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append (article_id, story_id, day, bands) rows; ``day`` a date or its ISO text."""
+        if not rows:
+            return
+        article_ids, story_ids, days, blobs = zip(*rows, strict=True)
+        dates = [d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in days]
+        new_days = np.empty(len(dates), dtype=object)
+        new_days[:] = dates
+        with self._lock:
+            self.article_ids = np.concatenate([self.article_ids, np.array(article_ids, np.int64)])
+            self.story_ids = np.concatenate([self.story_ids, np.array(story_ids, np.int64)])
+            self.days = np.concatenate([self.days, new_days])
+            self.day_numbers = np.concatenate(
+                [self.day_numbers, np.array([d.toordinal() for d in dates], np.int64)]
+            )
+            self.keys = np.concatenate([self.keys, minhash.unpack_bands([bytes(b) for b in blobs])])
+            self.id_sum += sum(int(a) for a in article_ids)
+
+    def replace(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Hold exactly ``rows`` (the whole table, read again)."""
+        with self._lock:
+            self._clear()
+        self.add(rows)
+
+    def forget_before(self, day: dt.date) -> None:
+        """Drop the rows of days before ``day``, as the store's pruning deletes them."""
+        with self._lock:
+            keep = self.day_numbers >= day.toordinal()
+            if keep.all():
+                return
+            self.id_sum -= int(self.article_ids[~keep].sum())
+            self.article_ids = self.article_ids[keep]
+            self.story_ids = self.story_ids[keep]
+            self.days = self.days[keep]
+            self.day_numbers = self.day_numbers[keep]
+            self.keys = self.keys[keep]
+
+    def agrees_with(self, count: int, id_sum: int) -> bool:
+        """Whether the table's row count and sum of article ids are those held here."""
+        return len(self.article_ids) == count and self.id_sum == id_sum
+
+    def matches(self, wanted: np.ndarray) -> dict[str, np.ndarray]:
+        """The held keys equal to one of ``wanted``: arrays ``key``, ``article_id``,
+        ``story_id`` and ``day`` (dates), one entry per matching key of an article."""
+        wanted = np.unique(np.asarray(wanted, dtype=np.int64))
+        with self._lock:
+            flat = self.keys.ravel()
+            if not len(wanted) or not len(flat):
+                rows = np.zeros(0, dtype=np.int64)
+                found = np.zeros(0, dtype=np.int64)
+            else:
+                # A bit filter of the wanted keys' low bits first: one gather per held key; then
+                # a sorted search for the few held keys that pass it.
+                bits = np.zeros(1 << _FILTER_BITS, dtype=bool)
+                bits[wanted & _FILTER_MASK] = True
+                passed = np.flatnonzero(bits[flat & _FILTER_MASK])
+                candidates = flat[passed]
+                at = np.searchsorted(wanted, candidates).clip(max=len(wanted) - 1)
+                hits = passed[wanted[at] == candidates]
+                rows = hits // minhash.BANDS
+                found = flat[hits]
+            return {
+                "key": found,
+                "article_id": self.article_ids[rows],
+                "story_id": self.story_ids[rows],
+                "day": self.days[rows],
+            }
