@@ -20,11 +20,7 @@ from typing import Any
 import numpy as np
 
 from pipeline import minhash
-
-# Bits of the membership filter of a batch's keys: 1 MB, so it stays in the CPU cache. With a
-# batch's 40,000 keys, about 4% of the window's keys pass it and get the exact test.
-_FILTER_BITS = 20
-_FILTER_MASK = np.int64((1 << _FILTER_BITS) - 1)
+from pipeline.membership import find_members
 
 
 class BandWindow:
@@ -94,20 +90,9 @@ class BandWindow:
         wanted = np.unique(np.asarray(wanted, dtype=np.int64))
         with self._lock:
             flat = self.keys.ravel()
-            if not len(wanted) or not len(flat):
-                rows = np.zeros(0, dtype=np.int64)
-                found = np.zeros(0, dtype=np.int64)
-            else:
-                # A bit filter of the wanted keys' low bits first: one gather per held key; then
-                # a sorted search for the few held keys that pass it.
-                bits = np.zeros(1 << _FILTER_BITS, dtype=bool)
-                bits[wanted & _FILTER_MASK] = True
-                passed = np.flatnonzero(bits[flat & _FILTER_MASK])
-                candidates = flat[passed]
-                at = np.searchsorted(wanted, candidates).clip(max=len(wanted) - 1)
-                hits = passed[wanted[at] == candidates]
-                rows = hits // minhash.BANDS
-                found = flat[hits]
+            hits, _slots = find_members(flat, wanted)
+            rows = hits // minhash.BANDS
+            found = flat[hits]
             return {
                 "key": found,
                 "article_id": self.article_ids[rows],

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipeline.membership import find_members
+
 _P = 0x100000001B3  # FNV-1a's 64-bit prime: odd, so invertible modulo 2**64
 _P_INVERSE = pow(_P, -1, 1 << 64)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -103,10 +105,7 @@ class Tokens:
         found: dict[int, np.ndarray] = {int(h): np.zeros(0, dtype=np.int64) for h in wanted}
         if not len(wanted) or not len(self.hashes):
             return found
-        slot = np.searchsorted(wanted, self.hashes)
-        slot[slot == len(wanted)] = 0
-        hits = np.flatnonzero(wanted[slot] == self.hashes)
-        which = slot[hits]
+        hits, which = find_members(self.hashes, wanted)
         order = np.argsort(which, kind="stable")
         hits, which = hits[order], which[order]
         bounds = np.searchsorted(which, np.arange(len(wanted) + 1))
