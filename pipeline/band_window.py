@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from pipeline import minhash
-from pipeline.membership import find_members
+from pipeline.membership import find_members, sorted_unique
 
 
 class BandWindow:
@@ -87,7 +87,7 @@ class BandWindow:
     def matches(self, wanted: np.ndarray) -> dict[str, np.ndarray]:
         """The held keys equal to one of ``wanted``: arrays ``key``, ``article_id``,
         ``story_id`` and ``day`` (dates), one entry per matching key of an article."""
-        wanted = np.unique(np.asarray(wanted, dtype=np.int64))
+        wanted = sorted_unique(np.asarray(wanted, dtype=np.int64))
         with self._lock:
             flat = self.keys.ravel()
             hits, _slots = find_members(flat, wanted)

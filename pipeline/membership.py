@@ -34,3 +34,22 @@ def find_members(values: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, n
     slots[slots == len(members)] = 0
     found = members[slots] == candidates
     return passed[found], slots[found]
+
+
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values, sorted, and how often each occurs.
+
+    ``np.unique`` does the same; for the tens of thousands of 64-bit hashes of a chunk, its
+    hash-table path costs several times this sort.
+    """
+    ordered = np.sort(values, axis=None)
+    if not len(ordered):
+        return ordered, np.zeros(0, dtype=np.intp)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], counts
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (``np.unique`` without its hash-table path)."""
+    return unique_counts(values)[0]

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pipeline import coverage, migrations, minhash
+from pipeline import coverage, migrations
 from pipeline.band_window import BandWindow
 from pipeline.schema import (
     articles,
@@ -316,7 +316,7 @@ class Store:
         ``frame`` comes out of the stages: one row per new article with the article columns,
         ``tags`` (a list of tag names), ``story_id`` (an existing story, or missing),
         ``story_key`` (a batch-local label for articles that start a new story) and, when
-        fingerprinted, ``signature``, ``shingles``, ``band_keys`` and ``title_hash`` for the
+        fingerprinted, ``signature``, ``shingles``, ``bands`` and ``title_hash`` for the
         story index. Rows whose canonical URL is already stored are skipped, so a repeated
         batch adds nothing. ``index_days``: how many days of the story index to keep.
         """
@@ -568,7 +568,7 @@ class Store:
         index_days: int | None,
     ) -> None:
         """Add the new articles' keys and signatures to the story index; drop expired ones."""
-        if "band_keys" not in frame.columns:
+        if "bands" not in frame.columns:
             return
         key_rows, signature_rows = _story_index_rows(frame, ids)
         key_columns = ["key", "rule", "article_id", "story_id", "day"]
@@ -906,14 +906,14 @@ def _story_index_rows(
         if article_id is not None and not _missing(title_hash)
     ]
     signature_rows = [
-        (article_id, story_id, day, size, signature, minhash.pack_bands(bands))
+        (article_id, story_id, day, size, signature, bands)
         for article_id, story_id, day, size, signature, bands in zip(
             article_ids,
             story_ids,
             days,
             frame["shingles"].tolist(),
             frame["signature"].tolist(),
-            frame["band_keys"].tolist(),
+            frame["bands"].tolist(),
             strict=True,
         )
         if article_id is not None and bands is not None and size

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.membership import find_members
+from pipeline.membership import find_members, sorted_unique
 
 _P = 0x100000001B3  # FNV-1a's 64-bit prime: odd, so invertible modulo 2**64
 _P_INVERSE = pow(_P, -1, 1 << 64)
@@ -101,7 +101,7 @@ class Tokens:
 
     def positions(self, word_hashes: Sequence[int]) -> dict[int, np.ndarray]:
         """For each of ``word_hashes``, the sorted positions of the words with that hash."""
-        wanted = np.unique(np.asarray(list(word_hashes), dtype=np.uint64))
+        wanted = sorted_unique(np.asarray(list(word_hashes), dtype=np.uint64))
         found: dict[int, np.ndarray] = {int(h): np.zeros(0, dtype=np.int64) for h in wanted}
         if not len(wanted) or not len(self.hashes):
             return found

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import minhash
+from pipeline.membership import find_members, sorted_unique, unique_counts
 from pipeline.stages.words import ArticleWords, article_words
 
 # Rule codes of the keys of a ``RecentIndex`` (story_keys stores the title keys; the band keys
@@ -55,7 +56,10 @@ class RecentIndex:
 
 
 def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.DataFrame:
-    """Add the matching keys: ``signature`` (bytes), ``shingles``, ``band_keys``, ``title_hash``.
+    """Add the matching keys: ``signature`` (bytes), ``shingles``, ``bands`` and ``title_hash``.
+
+    ``bands``: the LSH band keys packed as stored (``minhash.pack_bands``), None for an article
+    without shingles.
 
     Expects the normalized columns ``norm_title``, ``norm_summary`` and ``norm_text`` (see
     ``relevance.add_normalized_text``), or their hashed words from ``words.article_words``.
@@ -68,7 +72,11 @@ def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.Da
     keys = minhash.band_keys(sigs)
     frame["signature"] = [row.tobytes() for row in sigs]
     frame["shingles"] = sizes
-    frame["band_keys"] = [row if size else None for row, size in zip(keys, sizes, strict=True)]
+    packed = keys.astype("<i8").tobytes()
+    width = minhash.BANDS * 8
+    frame["bands"] = [
+        packed[i * width : (i + 1) * width] if size else None for i, size in enumerate(sizes)
+    ]
     # The normalized text has served the queries and the signatures: free it.
     frame = frame.drop(columns=["norm_title", "norm_summary", "norm_text"])
     frame["title_hash"] = [
@@ -84,9 +92,8 @@ def batch_keys(frame: pd.DataFrame) -> tuple[list[int], np.ndarray]:
     """What the store must look up for a fingerprinted batch: its title keys, and its band
     keys (sorted, each once)."""
     titles = sorted({int(k) for k in frame["title_hash"] if k is not None and not pd.isna(k)})
-    rows = [row for row in frame["band_keys"] if row is not None]
-    bands = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
-    return titles, bands
+    blobs = [blob for blob in frame["bands"] if blob is not None]
+    return titles, sorted_unique(minhash.unpack_bands(blobs))
 
 
 def _day_numbers(days: pd.Series) -> np.ndarray:
@@ -126,7 +133,9 @@ def assign_stories(
         n, minhash.BINS
     )
     sigs = np.concatenate([stored["sig"], batch_sigs]) if e else batch_sigs
-    has_sig = np.concatenate([stored["has_sig"], frame["shingles"].to_numpy() > 0])
+    has_sig = np.concatenate([stored["has_sig"], frame["shingles"].to_numpy() > 0]).tolist()
+    # Python lists: the loop below reads single entries, which numpy arrays serve slowly.
+    day_of = days.tolist()
     story: list[object] = list(stored["story"]) + [None] * n
 
     title_bucket: dict[int, list[int]] = {}
@@ -144,7 +153,7 @@ def assign_stories(
         [k for k, r in zip(stored["key"], stored["rule"], strict=True) if r == TITLE_RULE],
         [h for h in title_hashes if h is not None],
     )
-    band_rows = _shared_bands(frame["band_keys"].tolist(), band_bucket)
+    band_rows = _shared_bands(frame["bands"].tolist(), band_bucket)
     labels: list[object] = [f"new:{i}" for i in range(n)]
     for i in order.tolist():
         title_hash = title_hashes[i]
@@ -157,7 +166,7 @@ def assign_stories(
         chosen = None
         if title_hash is not None:
             for other in title_bucket.get(title_hash, ()):
-                if abs(days[other] - days[ref]) <= title_window_days:
+                if abs(day_of[other] - day_of[ref]) <= title_window_days:
                     chosen = story[other]
                     break
         if chosen is None and band_list:
@@ -165,7 +174,7 @@ def assign_stories(
                 other
                 for key in band_list
                 for other in band_bucket.get(key, ())
-                if has_sig[other] and abs(days[other] - days[ref]) <= story_window_days
+                if has_sig[other] and abs(day_of[other] - day_of[ref]) <= story_window_days
             }
             if candidates:
                 ordered = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
@@ -194,23 +203,29 @@ def _shared(stored: list[int], batch: list[int]) -> set[int]:
     """The keys of ``batch`` that occur more than once among ``stored`` and ``batch``."""
     if not batch:
         return set()
-    values, counts = np.unique(np.array(stored + batch, dtype=np.int64), return_counts=True)
+    values, counts = unique_counts(np.array(stored + batch, dtype=np.int64))
     return set(values[counts > 1].tolist())
 
 
-def _shared_bands(rows: list[np.ndarray | None], stored: dict[int, list[int]]) -> list[list[int]]:
-    """Per article, its band keys that some other article (stored or in the batch) has too."""
+def _shared_bands(rows: list[bytes | None], stored: dict[int, list[int]]) -> list[list[int]]:
+    """Per article, its band keys that some other article (stored or in the batch) has too.
+
+    ``rows``: each article's packed band keys, or None.
+    """
     present = [i for i, row in enumerate(rows) if row is not None]
     out: list[list[int]] = [[] for _ in rows]
     if not present:
         return out
-    batch = np.stack([rows[i] for i in present]).astype(np.int64)
-    values, counts = np.unique(batch, return_counts=True)
+    batch = minhash.unpack_bands([rows[i] for i in present])
+    values, counts = unique_counts(batch)
     shared = values[counts > 1]
     if stored:
-        known = np.fromiter(stored, dtype=np.int64, count=len(stored))
-        shared = np.union1d(shared, values[np.isin(values, known)])
-    hit = np.isin(batch, shared)
+        known = sorted_unique(np.fromiter(stored, dtype=np.int64, count=len(stored)))
+        also_stored, _ = find_members(values, known)
+        shared = sorted_unique(np.concatenate([shared, values[also_stored]]))
+    hit = np.zeros(batch.size, dtype=bool)
+    hit[find_members(batch.ravel(), shared)[0]] = True
+    hit = hit.reshape(batch.shape)
     for row in np.flatnonzero(hit.any(axis=1)).tolist():
         out[present[row]] = batch[row][hit[row]].tolist()
     return out
@@ -229,24 +244,34 @@ def _stored_refs(index: RecentIndex) -> dict[str, np.ndarray | list]:
             "rule": [],
             "ref": [],
         }
+    # Articles are numbered in the order the keys first name them.
+    refs, article_ids = pd.factorize(keys["article_id"].astype(np.int64))
     articles = keys.drop_duplicates("article_id")
-    article_ids = articles["article_id"].astype(np.int64).to_numpy()
     ref_of = {int(a): r for r, a in enumerate(article_ids)}
     sig = np.full((len(article_ids), minhash.BINS), 0, dtype=np.uint32)
     has_sig = np.zeros(len(article_ids), dtype=bool)
-    for article_id, blob in zip(
-        index.signatures["article_id"], index.signatures["signature"], strict=True
-    ):
-        ref = ref_of.get(int(article_id))
-        if ref is not None and blob is not None and len(blob) == minhash.BINS * 4:
-            sig[ref] = np.frombuffer(blob, dtype=np.uint32)
-            has_sig[ref] = True
+    found = [
+        (ref_of.get(int(article_id)), blob)
+        for article_id, blob in zip(
+            index.signatures["article_id"].tolist(),
+            index.signatures["signature"].tolist(),
+            strict=True,
+        )
+        if blob is not None and len(blob) == minhash.BINS * 4
+    ]
+    found = [(ref, blob) for ref, blob in found if ref is not None]
+    if found:
+        rows = [ref for ref, _blob in found]
+        sig[rows] = np.frombuffer(b"".join(blob for _ref, blob in found), dtype=np.uint32).reshape(
+            len(found), minhash.BINS
+        )
+        has_sig[rows] = True
     return {
-        "story": [int(s) for s in articles["story_id"]],
+        "story": articles["story_id"].astype(np.int64).tolist(),
         "day": _day_numbers(articles["day"]),
         "sig": sig,
         "has_sig": has_sig,
-        "key": [int(k) for k in keys["key"]],
-        "rule": [int(r) for r in keys["rule"]],
-        "ref": [ref_of[int(a)] for a in keys["article_id"]],
+        "key": keys["key"].astype(np.int64).tolist(),
+        "rule": keys["rule"].astype(np.int64).tolist(),
+        "ref": refs.tolist(),
     }

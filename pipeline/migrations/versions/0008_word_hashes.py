@@ -62,6 +62,7 @@ def _refingerprint_batch(conn: Connection, ids: list[int]) -> None:
     # an upgrade needs the stages.
     import pandas as pd
 
+    from pipeline import minhash
     from pipeline.stages.relevance import add_normalized_text
     from pipeline.stages.stories import BAND_RULE, fingerprint
 
@@ -108,11 +109,11 @@ def _refingerprint_batch(conn: Connection, ids: list[int]) -> None:
             fingerprinted["id"],
             fingerprinted["story_id"],
             fingerprinted["day"],
-            fingerprinted["band_keys"],
+            fingerprinted["bands"],
             strict=True,
         )
         if bands is not None
-        for key in bands.tolist()
+        for key in minhash.unpack_bands([bands])[0].tolist()
     ]
     if keys:
         conn.execute(story_keys.insert(), keys)
