@@ -107,7 +107,6 @@ Index("ix_articles_day_source", articles.c.day, articles.c.source)
 Index("ix_articles_story", articles.c.story_id)
 # Stored-article checks look up collected URLs as well as canonical ones.
 Index("ix_articles_url", articles.c.url)
-Index("ix_articles_source_title_key", articles.c.source, articles.c.title_key)
 # Reports of one outlet over a range of days (migration 0002).
 Index("ix_articles_source_day", articles.c.source, articles.c.day)
 

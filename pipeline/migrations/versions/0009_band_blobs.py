@@ -1,4 +1,5 @@
-"""The story index keeps an article's LSH band keys beside its signature, as one 160-byte value.
+"""The story index keeps an article's LSH band keys beside its signature, as one 160-byte value;
+the unused (source, title key) index of articles goes.
 
 Until this revision every article of the story window had 20 rows in ``story_keys`` (rule 2),
 one per band key, so storing an article meant 21 inserts into that table's key index: the
@@ -8,6 +9,10 @@ bands in memory; ``story_keys`` keeps only the title keys (rule 1).
 
 The band keys are a function of the stored signature, so the upgrade computes them from it
 (no text is read) and then drops the rule-2 rows; the downgrade writes the rows back.
+
+``ix_articles_source_title_key`` served title matching before the story index existed
+(revision 0003); nothing reads it since, and keeping its long text keys in order was about a
+tenth of the cost of storing an article.
 
 Revision ID: 0009
 Revises: 0008
@@ -42,10 +47,12 @@ def upgrade() -> None:
     with op.batch_alter_table("story_signatures") as batch:
         batch.alter_column("bands", existing_type=sa.LargeBinary(), nullable=False)
     op.execute(f"DELETE FROM story_keys WHERE rule = {BAND_RULE}")
+    op.drop_index("ix_articles_source_title_key", table_name="articles")
 
 
 def downgrade() -> None:
     conn = op.get_bind()
+    op.create_index("ix_articles_source_title_key", "articles", ["source", "title_key"])
     restore_band_rows(conn)
     with op.batch_alter_table("story_signatures") as batch:
         batch.drop_column("bands")
