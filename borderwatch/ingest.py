@@ -8,6 +8,7 @@ at any point therefore loses nothing and stores nothing twice.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import multiprocessing
@@ -154,27 +155,34 @@ def process_staging(
 def _staged_chunks(staging: StagingArea, store: Store, chunk_items: int) -> Iterator[_Chunk]:
     """The chunks of every staged batch, oldest batch first.
 
-    Only the line boundaries are read here; the items are read where they are analyzed.
+    Only the line boundaries are read here, as the chunks are asked for (so the worker starts
+    on the first chunk before the rest of a large batch is scanned); the items are read where
+    they are analyzed.
     """
     for path in staging.batches():
         batch_id = staging.batch_id(path)
         bounds = _chunk_bounds(path, chunk_items)
-        for number, (start, end, first_line, lines) in enumerate(bounds):
+        following = next(bounds)
+        for number in itertools.count():
+            start, end, first_line, lines = following
+            following = next(bounds, None)
             done = store.batch_done(batch_id, number)
-            last = number == len(bounds) - 1
+            last = following is None
             yield _Chunk(path, batch_id, number, start, end, first_line, lines, last, done)
+            if last:
+                break
 
 
-def _chunk_bounds(path: Path, size: int) -> list[tuple[int, int, int, int]]:
+def _chunk_bounds(path: Path, size: int) -> Iterator[tuple[int, int, int, int]]:
     """(first byte, end byte, first line number, non-blank lines) of every ``size`` non-blank
-    lines of a file.
+    lines of a file, read as they are asked for.
 
     A file without items is one empty chunk, so that it is still removed when processed.
     """
-    bounds: list[tuple[int, int, int, int]] = []
     start = offset = 0
     first_line = 1
     count = 0
+    found = False
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if count == 0:
@@ -184,11 +192,11 @@ def _chunk_bounds(path: Path, size: int) -> list[tuple[int, int, int, int]]:
                 continue
             count += 1
             if count == size:
-                bounds.append((start, offset, first_line, count))
+                yield start, offset, first_line, count
+                found = True
                 count = 0
-    if count or not bounds:
-        bounds.append((start if count else offset, offset, first_line, count))
-    return bounds
+    if count or not found:
+        yield (start if count else offset, offset, first_line, count)
 
 
 def _analyses(
