@@ -237,3 +237,30 @@ def test_assign_language_matches_declared_then_py3langid() -> None:
     for row, sample, value in zip(rows, samples, got["language"], strict=True):
         expected = normalize_code(row["language"]) or _expected(sample)
         assert (None if value is pd.NA else value) == expected
+
+
+def test_the_cached_model_detects_as_the_packaged_one(tmp_path: Path, monkeypatch) -> None:
+    """The unpacked model is written to the cache directory once and read from there later;
+    detection is the same from either, and a damaged cache file is rebuilt, not trusted."""
+    monkeypatch.setenv(language.CACHE_ENV, str(tmp_path))
+    texts = [*OTHERS, "Pakistan and Afghanistan agreed to reopen the Torkham crossing."]
+    language._model.cache_clear()
+    try:
+        built = detect_many(texts)
+        cached = list(tmp_path.glob("langid-*.npz"))
+        assert len(cached) == 1
+        language._model.cache_clear()
+        with monkeypatch.context() as patched:
+
+            def unpack_again() -> None:
+                raise AssertionError("the packaged model was unpacked although cached")
+
+            patched.setattr(language, "_identifier", unpack_again)
+            assert detect_many(texts) == built
+        cached[0].write_bytes(b"not a model")
+        language._model.cache_clear()
+        assert detect_many(texts) == built
+        assert cached[0].stat().st_size > 1_000_000  # written again in full
+    finally:
+        language._model.cache_clear()
+    assert built == [_expected(text) for text in texts]

@@ -7,12 +7,19 @@ unlike langdetect and lingua it knows Pashto and ships its model inside the pack
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
+import os
 import re
+import tempfile
 import unicodedata
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -74,9 +81,14 @@ CANDIDATE_LANGUAGES = frozenset(str.split(_CANDIDATES))
 
 @lru_cache(maxsize=1)
 def _model() -> _Model:
-    ident = _identifier()
-    keep = [i for i, c in enumerate(ident.nb_classes) if c in CANDIDATE_LANGUAGES]
-    classes = [ident.nb_classes[i] for i in keep]
+    """The candidates' model: from the cache file when there is one, else from py3langid."""
+    path = _cache_path()
+    arrays = _read_cache(path) if path is not None else None
+    if arrays is None:
+        arrays = _model_arrays()
+        if path is not None:
+            _write_cache(path, arrays)
+    classes = [str(c) for c in arrays["classes"].tolist()]
     first: dict[str, int] = {}
     aliases = []
     for position, code in enumerate(classes):
@@ -86,18 +98,88 @@ def _model() -> _Model:
             first[code] = position
     labels = np.array(classes)
     return _Model(
-        # A view of the automaton's table, not a copy (it is the largest part of the model).
-        nextmove=np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
-        rowbase=np.asarray(ident._rowbase, dtype=np.int64),
-        output=np.asarray(ident.tk_output, dtype=np.int32),
-        # float32 holds py3langid's float16 weights exactly, and numpy computes in float32.
-        ptc=np.ascontiguousarray(np.asarray(ident.nb_ptc)[:, keep], dtype=np.float32),
-        pc=np.asarray(ident.nb_pc, dtype=np.float32)[keep],
+        nextmove=arrays["nextmove"],
+        rowbase=arrays["rowbase"],
+        output=arrays["output"],
+        ptc=arrays["ptc"],
+        pc=arrays["pc"],
         classes=classes,
         alias_pairs=aliases,
         same_label=labels[:, None] == labels[None, :],
         codes={code: normalize_code(code) for code in classes},
     )
+
+
+def _model_arrays() -> dict[str, np.ndarray]:
+    """The parts of py3langid's model that detection uses, restricted to the candidates."""
+    ident = _identifier()
+    keep = [i for i, c in enumerate(ident.nb_classes) if c in CANDIDATE_LANGUAGES]
+    return {
+        # A view of the automaton's table, not a copy (it is the largest part of the model).
+        "nextmove": np.frombuffer(ident.tk_nextmove, dtype=np.uint32),
+        "rowbase": np.asarray(ident._rowbase, dtype=np.int64),
+        "output": np.asarray(ident.tk_output, dtype=np.int32),
+        # float32 holds py3langid's float16 weights exactly, and numpy computes in float32.
+        "ptc": np.ascontiguousarray(np.asarray(ident.nb_ptc)[:, keep], dtype=np.float32),
+        "pc": np.asarray(ident.nb_pc, dtype=np.float32)[keep],
+        "classes": np.array([ident.nb_classes[i] for i in keep]),
+    }
+
+
+# py3langid ships its model LZMA-compressed: unpacking it takes most of a second, in every
+# process that detects languages (the ingest worker, each collect run). The arrays above are
+# therefore kept uncompressed in a cache file, named after what they derive from, and read in
+# a few tens of milliseconds. A missing, unreadable or unwritable cache only costs that second.
+CACHE_ENV = "BORDERWATCH_CACHE_DIR"
+
+
+def _cache_path() -> Path | None:
+    """Where the cached model lives: $BORDERWATCH_CACHE_DIR, else $XDG_CACHE_HOME/borderwatch,
+    else ~/.cache/borderwatch; the name tells the py3langid model and candidates it holds."""
+    try:
+        from py3langid import langid
+
+        model = Path(langid.MODEL_FILE)
+        if not model.is_absolute():
+            model = Path(langid.MODEL_DIR) / model
+        stat = model.stat()
+        version = importlib.metadata.version("py3langid")
+    except (OSError, ImportError, importlib.metadata.PackageNotFoundError, AttributeError):
+        return None
+    root = os.environ.get(CACHE_ENV)
+    if not root:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        root = str(Path(xdg) / "borderwatch") if xdg else str(Path.home() / ".cache/borderwatch")
+    source = f"{version}|{stat.st_size}|{stat.st_mtime_ns}|{' '.join(sorted(CANDIDATE_LANGUAGES))}"
+    digest = hashlib.blake2b(source.encode("utf-8"), digest_size=8).hexdigest()
+    return Path(root) / f"langid-{digest}.npz"
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in _CACHED}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    ptc, classes = arrays["ptc"], arrays["classes"]
+    if ptc.ndim != 2 or ptc.shape[1] != len(classes) or len(arrays["pc"]) != len(classes):
+        return None
+    return arrays
+
+
+def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+            np.savez(handle, **arrays)
+        # Atomic: a process reading the cache sees the old file or the whole new one.
+        os.replace(handle.name, path)
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(handle.name)
+
+
+_CACHED = ("nextmove", "rowbase", "output", "ptc", "pc", "classes")
 
 
 # Fewer than 8 letters (word characters that are neither digits nor ``_``) is not enough to
