@@ -28,7 +28,9 @@ class BatchWriter:
         self.name = f"{stamp}-{prefix}-{uuid.uuid4().hex[:8]}"
         self.final_path = folder / f"{self.name}{BATCH_SUFFIX}"
         self._partial = folder / f"{self.name}{BATCH_SUFFIX}{PARTIAL_SUFFIX}"
-        self._handle: TextIO | None = self._partial.open("w", encoding="utf-8")
+        # "replace": half of a surrogate pair in a scraped string (a stray "&#xd800;") would
+        # otherwise stop the whole batch; it is written as "?".
+        self._handle: TextIO | None = self._partial.open("w", encoding="utf-8", errors="replace")
         self.count = 0
 
     def write(self, item: dict[str, Any]) -> None:

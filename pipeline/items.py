@@ -6,6 +6,8 @@ turns one decoded object into a clean dict or raises ItemError with a message fo
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from pipeline.urls import split_url
@@ -27,6 +29,34 @@ FIELDS = PUBLIC_FIELDS + EXTRA_FIELDS
 
 class ItemError(ValueError):
     """An item that cannot be used; the message says which field and why."""
+
+
+# A JSON escape of a UTF-16 surrogate: half of a pair such as "\ud83d\ude00", or alone.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def parse_item_line(line: str) -> Any:
+    """One line of a JSON Lines item file, decoded (``json.JSONDecodeError`` if it is not JSON).
+
+    JSON may escape half of a UTF-16 surrogate pair on its own (``\\ud800``); that is no character
+    and no database can store it, so it becomes U+FFFD, as undecodable bytes do when the file
+    is read. Only lines with such an escape are looked at twice.
+    """
+    decoded = json.loads(line)
+    if "\\u" in line and _SURROGATE_ESCAPE.search(line):
+        decoded = _replace_surrogates(decoded)
+    return decoded
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
 
 
 def validate_item(obj: Any) -> dict[str, Any]:

@@ -110,6 +110,31 @@ def test_ingest_skips_the_bad_line_and_stores_the_rest(tmp_path: Path, runner, d
     engine.dispose()
 
 
+def test_half_a_surrogate_pair_is_replaced_not_fatal(tmp_path: Path, runner, db_url) -> None:
+    """JSON can escape half of a UTF-16 surrogate pair on its own; that line is stored with
+    U+FFFD in its place (a whole pair stays the character it encodes), and the other lines
+    are stored as usual."""
+    config = write_config(tmp_path, base_config(tmp_path))
+    lone = {**ITEMS[0], "title": "Talks resume \ud800 in Istanbul"}
+    pair = {**ITEMS[1], "title": "Torkham reopens \U0001f69a"}
+    lines = [json.dumps(lone), json.dumps(pair), json.dumps(ITEMS[2])]
+    assert "\\ud800" in lines[0] and "\\ud83d\\ude9a" in lines[1]
+    items = write_items(tmp_path / "items.jsonl", lines)
+
+    result = runner.invoke(main, ["--config", str(config), "--db", db_url, "ingest", str(items)])
+    assert result.exit_code == 0, result.output
+    assert "3 new articles" in result.stdout
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        titles = [r[0] for r in conn.execute(text("SELECT title FROM articles ORDER BY id"))]
+    engine.dispose()
+    assert titles == [
+        "Talks resume \ufffd in Istanbul",
+        "Torkham reopens \U0001f69a",
+        ITEMS[2]["title"],
+    ]
+
+
 def test_ingest_of_a_missing_file_is_a_usage_error(tmp_path: Path, runner) -> None:
     config = write_config(tmp_path, base_config(tmp_path))
     result = runner.invoke(main, ["--config", str(config), "ingest", str(tmp_path / "nope.jsonl")])
@@ -151,3 +176,16 @@ def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
     assert any("line 5: field 'url' is not an http(s) URL" in m for m in messages), messages
     assert store.count("articles") == 3
     store.close()
+
+
+def test_a_staged_string_with_half_a_surrogate_pair_is_written(tmp_path: Path) -> None:
+    """A crawler string holding half a surrogate pair (from a stray "&#xd800;") is staged with
+    "?" in its place instead of stopping the batch."""
+    from crawler.staging import StagingArea
+
+    staging = StagingArea(tmp_path)
+    with staging.writer("crawl") as writer:
+        writer.write({"url": "https://a.example/1", "title": "half \ud800 pair"})
+        writer.write({"url": "https://a.example/2", "title": "whole"})
+    lines = writer.final_path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["title"] for line in lines] == ["half ? pair", "whole"]

@@ -172,6 +172,7 @@ def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
             np.savez(handle, **arrays)
+        os.chmod(handle.name, 0o644)  # readable by other users sharing the folder
         # Atomic: a process reading the cache sees the old file or the whole new one.
         os.replace(handle.name, path)
     except OSError:
