@@ -103,8 +103,19 @@ articles = Table(
     # Set when retention removed the text (config text_retention_days; migration 0002).
     Column("text_pruned_at", DateTime),
 )
-Index("ix_articles_day_source", articles.c.day, articles.c.source)
-Index("ix_articles_story", articles.c.story_id)
+# Coverage is recomputed per (day, source) and stories are recounted per story after every
+# chunk: with relevant and story_id in these indexes, neither reads the article rows, whose
+# long text would otherwise be walked to reach the columns after it (migration 0009).
+Index(
+    "ix_articles_day_source_relevant_story",
+    articles.c.day,
+    articles.c.source,
+    articles.c.relevant,
+    articles.c.story_id,
+)
+Index(
+    "ix_articles_story_source_relevant", articles.c.story_id, articles.c.source, articles.c.relevant
+)
 # Stored-article checks look up collected URLs as well as canonical ones.
 Index("ix_articles_url", articles.c.url)
 # Reports of one outlet over a range of days (migration 0002).

@@ -55,8 +55,8 @@ REPORT_QUERIES = [
     (
         "articles of a day",
         "SELECT id, title, source FROM articles WHERE day = '2025-10-15' AND relevant",
-        "ix_articles_day_source",
-        "ix_articles_day_source",
+        "ix_articles_day_source_relevant_story",
+        "ix_articles_day_source_relevant_story",
     ),
     (
         "articles of one outlet over a range of days",

@@ -1,5 +1,6 @@
 """The story index keeps an article's LSH band keys beside its signature, as one 160-byte value;
-the unused (source, title key) index of articles goes.
+the unused (source, title key) index of articles goes, and two indexes of articles cover what
+storing a chunk reads back.
 
 Until this revision every article of the story window had 20 rows in ``story_keys`` (rule 2),
 one per band key, so storing an article meant 21 inserts into that table's key index: the
@@ -13,6 +14,11 @@ The band keys are a function of the stored signature, so the upgrade computes th
 ``ix_articles_source_title_key`` served title matching before the story index existed
 (revision 0003); nothing reads it since, and keeping its long text keys in order was about a
 tenth of the cost of storing an article.
+
+After every chunk, coverage is recomputed per (day, source) and the stories it joined are
+recounted; both read ``relevant`` and ``story_id``, which in the table come after the long
+``text`` column. ``ix_articles_day_source`` and ``ix_articles_story`` are widened with those
+columns (and renamed after them), so these reads stay in the indexes.
 
 Revision ID: 0009
 Revises: 0008
@@ -37,6 +43,15 @@ depends_on = None
 BAND_RULE = 2
 # Articles per round trip: bounds memory.
 BATCH = 5000
+# Indexes of articles widened: (name before, name after, columns after).
+_WIDENED = (
+    (
+        "ix_articles_day_source",
+        "ix_articles_day_source_relevant_story",
+        ["day", "source", "relevant", "story_id"],
+    ),
+    ("ix_articles_story", "ix_articles_story_source_relevant", ["story_id", "source", "relevant"]),
+)
 
 
 def upgrade() -> None:
@@ -48,10 +63,16 @@ def upgrade() -> None:
         batch.alter_column("bands", existing_type=sa.LargeBinary(), nullable=False)
     op.execute(f"DELETE FROM story_keys WHERE rule = {BAND_RULE}")
     op.drop_index("ix_articles_source_title_key", table_name="articles")
+    for before, after, columns in _WIDENED:
+        op.drop_index(before, table_name="articles")
+        op.create_index(after, "articles", columns)
 
 
 def downgrade() -> None:
     conn = op.get_bind()
+    for before, after, columns in _WIDENED:
+        op.drop_index(after, table_name="articles")
+        op.create_index(before, "articles", columns[: 1 if before == "ix_articles_story" else 2])
     op.create_index("ix_articles_source_title_key", "articles", ["source", "title_key"])
     restore_band_rows(conn)
     with op.batch_alter_table("story_signatures") as batch:
