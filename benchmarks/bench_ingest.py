@@ -377,7 +377,9 @@ class IncrementalSetup:
         from crawler.staging import StagingArea
 
         folder = workdir / f"incremental-{history}"
-        folder.mkdir(parents=True, exist_ok=True)
+        # A database left by an earlier run in the same --workdir would hold these ids already.
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         db_path = folder / "db.sqlite"
         self.rules = rules()
         live = history - window if history > window else 0
