@@ -149,7 +149,12 @@ def _cache_path() -> Path | None:
     root = os.environ.get(CACHE_ENV)
     if not root:
         xdg = os.environ.get("XDG_CACHE_HOME")
-        root = str(Path(xdg) / "borderwatch") if xdg else str(Path.home() / ".cache/borderwatch")
+        try:
+            root = (
+                str(Path(xdg) / "borderwatch") if xdg else str(Path.home() / ".cache/borderwatch")
+            )
+        except RuntimeError:  # no home directory to be found
+            return None
     source = f"{version}|{stat.st_size}|{stat.st_mtime_ns}|{' '.join(sorted(CANDIDATE_LANGUAGES))}"
     digest = hashlib.blake2b(source.encode("utf-8"), digest_size=8).hexdigest()
     return Path(root) / f"langid-{digest}.npz"
