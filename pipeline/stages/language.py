@@ -129,7 +129,7 @@ def _model_arrays() -> dict[str, np.ndarray]:
 # py3langid ships its model LZMA-compressed: unpacking it takes most of a second, in every
 # process that detects languages (the ingest worker, each collect run). The arrays above are
 # therefore kept uncompressed in a cache file, named after what they derive from, and read in
-# a few tens of milliseconds. A missing, unreadable or unwritable cache only costs that second.
+# about 0.15 s. A missing, unreadable or unwritable cache only costs that second.
 CACHE_ENV = "BORDERWATCH_CACHE_DIR"
 
 
