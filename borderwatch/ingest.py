@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import logging
 import multiprocessing
 from collections import deque
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from borderwatch.progress import Progress
 from crawler.staging import StagingArea
-from pipeline.items import ItemError, parse_item_line, validate_item
+from pipeline.items import ItemError, item_from_line
 from pipeline.process import ProcessingRules, ProcessResult, prepare_chunk, store_prepared
 from pipeline.store import Store, utcnow
 
@@ -62,10 +61,7 @@ def stage_file(path: Path, staging: StagingArea) -> StageReport:
             if not line.strip():
                 continue
             try:
-                item = validate_item(parse_item_line(line))
-            except json.JSONDecodeError as exc:
-                report.errors.append(LineError(number, f"not valid JSON ({exc.msg})"))
-                continue
+                item = item_from_line(line)
             except ItemError as exc:
                 report.errors.append(LineError(number, str(exc)))
                 continue
@@ -278,9 +274,7 @@ def _read_items(path: Path, start: int, end: int, first_line: int) -> tuple[list
         if not line or line.isspace():
             continue
         try:
-            items.append(validate_item(parse_item_line(line)))
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: not valid JSON ({exc.msg})")
+            items.append(item_from_line(line))
         except ItemError as exc:
             problems.append(f"line {number}: {exc}")
     return items, problems

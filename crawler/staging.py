@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,9 +27,13 @@ class BatchWriter:
         self.name = f"{stamp}-{prefix}-{uuid.uuid4().hex[:8]}"
         self.final_path = folder / f"{self.name}{BATCH_SUFFIX}"
         self._partial = folder / f"{self.name}{BATCH_SUFFIX}{PARTIAL_SUFFIX}"
-        # "replace": half of a surrogate pair in a scraped string (a stray "&#xd800;") would
-        # otherwise stop the whole batch; it is written as "?".
-        self._handle: TextIO | None = self._partial.open("w", encoding="utf-8", errors="replace")
+        # Half of a surrogate pair in a scraped string (a stray "&#xd800;") cannot be encoded
+        # and would stop the whole batch. It only ever occurs inside a JSON string, where
+        # "backslashreplace" writes it as its JSON escape (\ud800); reading the batch turns
+        # that into U+FFFD, as for any item file (pipeline.items.item_from_line).
+        self._handle: TextIO | None = self._partial.open(
+            "w", encoding="utf-8", errors="backslashreplace"
+        )
         self.count = 0
 
     def write(self, item: dict[str, Any]) -> None:
@@ -77,15 +80,6 @@ class StagingArea:
     @staticmethod
     def batch_id(path: Path) -> str:
         return path.name.removesuffix(BATCH_SUFFIX)
-
-    @staticmethod
-    def read(path: Path) -> Iterator[dict[str, Any]]:
-        """The items of a batch written by a BatchWriter (every line is one JSON object)."""
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                # Lines are never empty, so this is "if line.strip()" without copying the line.
-                if not line.isspace():
-                    yield json.loads(line)
 
     @staticmethod
     def remove(path: Path) -> None:

@@ -36,7 +36,6 @@ class BandWindow:
         self.days = np.zeros(0, dtype=object)  # datetime.date
         self.day_numbers = np.zeros(0, dtype=np.int64)  # the days' ordinals, for pruning
         self.keys = np.zeros((0, minhash.BANDS), dtype=np.int64)
-        self.id_sum = 0
 
     @property
     def newest_id(self) -> int:
@@ -59,7 +58,6 @@ class BandWindow:
                 [self.day_numbers, np.array([d.toordinal() for d in dates], np.int64)]
             )
             self.keys = np.concatenate([self.keys, minhash.unpack_bands([bytes(b) for b in blobs])])
-            self.id_sum += sum(int(a) for a in article_ids)
 
     def replace(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Hold exactly ``rows`` (the whole table, read again)."""
@@ -73,7 +71,6 @@ class BandWindow:
             keep = self.day_numbers >= day.toordinal()
             if keep.all():
                 return
-            self.id_sum -= int(self.article_ids[~keep].sum())
             self.article_ids = self.article_ids[keep]
             self.story_ids = self.story_ids[keep]
             self.days = self.days[keep]
@@ -82,7 +79,7 @@ class BandWindow:
 
     def agrees_with(self, count: int, id_sum: int) -> bool:
         """Whether the table's row count and sum of article ids are those held here."""
-        return len(self.article_ids) == count and self.id_sum == id_sum
+        return len(self.article_ids) == count and int(self.article_ids.sum()) == id_sum
 
     def matches(self, wanted: np.ndarray) -> dict[str, np.ndarray]:
         """The held keys equal to one of ``wanted``: arrays ``key``, ``article_id``,

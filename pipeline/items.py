@@ -36,17 +36,21 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def parse_item_line(line: str) -> Any:
-    """One line of a JSON Lines item file, decoded (``json.JSONDecodeError`` if it is not JSON).
+def item_from_line(line: str) -> dict[str, Any]:
+    """One line of a JSON Lines item file as a clean item, or ItemError (also for a line that
+    is not JSON).
 
     JSON may escape half of a UTF-16 surrogate pair on its own (``\\ud800``); that is no character
     and no database can store it, so it becomes U+FFFD, as undecodable bytes do when the file
     is read. Only lines with such an escape are looked at twice.
     """
-    decoded = json.loads(line)
+    try:
+        decoded = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ItemError(f"not valid JSON ({exc.msg})") from None
     if "\\u" in line and _SURROGATE_ESCAPE.search(line):
         decoded = _replace_surrogates(decoded)
-    return decoded
+    return validate_item(decoded)
 
 
 def _replace_surrogates(value: Any) -> Any:

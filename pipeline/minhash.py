@@ -183,9 +183,12 @@ def band_keys(sigs: np.ndarray) -> np.ndarray:
     return key.view(np.int64)
 
 
-def pack_bands(keys: np.ndarray) -> bytes:
-    """One article's ``BANDS`` band keys as stored (story_signatures.bands): little-endian int64."""
-    return np.asarray(keys, dtype="<i8").tobytes()
+def pack_bands(keys: np.ndarray) -> list[bytes]:
+    """Each row of ``(n, BANDS)`` band keys as stored (story_signatures.bands): ``BANDS``
+    little-endian int64 values."""
+    packed = np.asarray(keys, dtype="<i8").tobytes()
+    width = BANDS * 8
+    return [packed[i : i + width] for i in range(0, len(packed), width)]
 
 
 def unpack_bands(blobs: Sequence[bytes]) -> np.ndarray:

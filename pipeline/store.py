@@ -251,24 +251,16 @@ class Store:
         if self.dialect == "sqlite":
             # SQLite hands back the ISO text that SQLAlchemy's Date type would have parsed.
             titles = [(*row[:4], dt.date.fromisoformat(row[4])) for row in titles]
-        columns = ["key", "rule", "article_id", "story_id", "day"]
-        title_columns = list(zip(*titles, strict=True)) if titles else [()] * len(columns)
+        # Title rows and band matches as one frame; every column but the day holds integers.
+        names = ["key", "rule", "article_id", "story_id", "day"]
+        bands["rule"] = np.full(len(bands["key"]), BAND_RULE, dtype=np.int64)
+        title_columns = list(zip(*titles, strict=True)) or [()] * len(names)
         keys = pd.DataFrame(
             {
-                "key": np.concatenate([np.array(title_columns[0], np.int64), bands["key"]]),
-                "rule": np.concatenate(
-                    [
-                        np.array(title_columns[1], np.int64),
-                        np.full(len(bands["key"]), BAND_RULE, np.int64),
-                    ]
-                ),
-                "article_id": np.concatenate(
-                    [np.array(title_columns[2], np.int64), bands["article_id"]]
-                ),
-                "story_id": np.concatenate(
-                    [np.array(title_columns[3], np.int64), bands["story_id"]]
-                ),
-                "day": np.concatenate([np.array(title_columns[4], dtype=object), bands["day"]]),
+                name: np.concatenate(
+                    [np.array(values, dtype=object if name == "day" else np.int64), bands[name]]
+                )
+                for name, values in zip(names, title_columns, strict=True)
             }
         )
         order = np.lexsort((keys["article_id"].to_numpy(), keys["key"].to_numpy()))
@@ -379,9 +371,9 @@ class Store:
         new_rows = [i for i, story in enumerate(story_ids) if story is None]
         leads: dict[int, str] = {}
         if new_rows:
-            labels = frame["story_key"].tolist() if "story_key" in frame.columns else None
-            if labels is None:
-                labels = [None] * len(frame)
+            labels = (
+                frame["story_key"].tolist() if "story_key" in frame.columns else [None] * len(frame)
+            )
             # A label's lead is the article that started it, else its first row.
             if "story_lead" in frame.columns:
                 started = frame["story_lead"].to_numpy(dtype=bool)

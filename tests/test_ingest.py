@@ -179,13 +179,18 @@ def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
 
 
 def test_a_staged_string_with_half_a_surrogate_pair_is_written(tmp_path: Path) -> None:
-    """A crawler string holding half a surrogate pair (from a stray "&#xd800;") is staged with
-    "?" in its place instead of stopping the batch."""
+    """A crawler string holding half a surrogate pair (from a stray "&#xd800;") is staged as
+    its JSON escape instead of stopping the batch, and read back with U+FFFD in its place, as
+    from any item file."""
+    from borderwatch.ingest import _read_items
     from crawler.staging import StagingArea
 
     staging = StagingArea(tmp_path)
     with staging.writer("crawl") as writer:
         writer.write({"url": "https://a.example/1", "title": "half \ud800 pair"})
         writer.write({"url": "https://a.example/2", "title": "whole"})
-    lines = writer.final_path.read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["title"] for line in lines] == ["half ? pair", "whole"]
+    path = writer.final_path
+    assert "\\ud800" in path.read_text(encoding="utf-8")
+    items, problems = _read_items(path, 0, path.stat().st_size, 1)
+    assert problems == []
+    assert [item["title"] for item in items] == ["half \ufffd pair", "whole"]

@@ -72,10 +72,9 @@ def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.Da
     keys = minhash.band_keys(sigs)
     frame["signature"] = [row.tobytes() for row in sigs]
     frame["shingles"] = sizes
-    packed = keys.astype("<i8").tobytes()
-    width = minhash.BANDS * 8
     frame["bands"] = [
-        packed[i * width : (i + 1) * width] if size else None for i, size in enumerate(sizes)
+        packed if size else None
+        for packed, size in zip(minhash.pack_bands(keys), sizes, strict=True)
     ]
     # The normalized text has served the queries and the signatures: free it.
     frame = frame.drop(columns=["norm_title", "norm_summary", "norm_text"])

@@ -98,8 +98,8 @@ def fill_bands(conn: Connection) -> int:
         conn.execute(
             sa.text("UPDATE story_signatures SET bands = :bands WHERE article_id = :article"),
             [
-                {"article": r[0], "bands": minhash.pack_bands(row)}
-                for r, row in zip(rows, keys, strict=True)
+                {"article": r[0], "bands": packed}
+                for r, packed in zip(rows, minhash.pack_bands(keys), strict=True)
             ],
         )
     return len(ids)
