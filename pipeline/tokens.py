@@ -128,24 +128,35 @@ def tokenize_many(documents: Sequence[str], prefixes: Iterable[str] = ()) -> Tok
     offsets = np.zeros(len(documents) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     hash_parts: list[np.ndarray] = []
-    found: dict[str, list[np.ndarray]] = {p: [] for p in wanted}
+    hit_parts: list[np.ndarray] = []
+    which_parts: list[np.ndarray] = []
     prefix_table = _prefix_table(wanted)
     first_word = 0
     for group in _passes(documents):
-        hashes, prefix_hits = _hash_pass(group, prefix_table)
+        hashes, hits, which = _hash_pass(group, prefix_table)
         hash_parts.append(hashes)
-        for prefix, hits in prefix_hits.items():
-            found[prefix].append(hits + first_word)
+        hit_parts.append(hits + first_word)
+        which_parts.append(which)
         first_word += len(hashes)
     hashes = np.concatenate(hash_parts) if hash_parts else np.zeros(0, dtype=np.uint64)
     return Tokens(
-        hashes=hashes,
-        offsets=offsets,
-        prefixes={
-            p: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-            for p, parts in found.items()
-        },
+        hashes=hashes, offsets=offsets, prefixes=_split_hits(wanted, hit_parts, which_parts)
     )
+
+
+def _split_hits(
+    wanted: list[str], hit_parts: list[np.ndarray], which_parts: list[np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The positions found for each prefix (``which`` indexes ``wanted``), in word order."""
+    if not hit_parts:
+        return {p: np.zeros(0, dtype=np.int64) for p in wanted}
+    hits = np.concatenate(hit_parts)
+    which = np.concatenate(which_parts)
+    # Stable: within one prefix the passes, and the positions within each pass, are in order.
+    order = np.argsort(which, kind="stable")
+    hits, which = hits[order], which[order]
+    bounds = np.searchsorted(which, np.arange(len(wanted) + 1)).tolist()
+    return {p: hits[bounds[k] : bounds[k + 1]] for k, p in enumerate(wanted)}
 
 
 def _passes(documents: Sequence[str]) -> Iterable[list[str]]:
@@ -173,8 +184,12 @@ class _PrefixTable:
     one unit). Only words that begin like some prefix are hashed again, and they are few.
     """
 
-    by_length: dict[int, tuple[np.ndarray, list[str]]]
+    by_length: dict[int, tuple[np.ndarray, np.ndarray]]
     starts: dict[int, np.ndarray]
+    # Any prefix of two or more units begins like this (pair key), or is this one unit: the
+    # union of ``starts``, so that all words are tested once and each length only sees these.
+    any_pair: np.ndarray
+    any_single: np.ndarray
 
 
 def _start_key(first: np.ndarray, second: np.ndarray | None) -> np.ndarray:
@@ -185,12 +200,12 @@ def _start_key(first: np.ndarray, second: np.ndarray | None) -> np.ndarray:
 
 
 def _prefix_table(prefixes: list[str]) -> _PrefixTable:
-    by_length: dict[int, list[tuple[int, str]]] = {}
+    by_length: dict[int, list[tuple[int, int]]] = {}
     starts: dict[int, np.ndarray] = {}
-    for prefix in prefixes:
+    for number, prefix in enumerate(prefixes):
         units = _units(prefix)
         length = len(units)
-        by_length.setdefault(length, []).append((span_hash(prefix), prefix))
+        by_length.setdefault(length, []).append((span_hash(prefix), number))
         table = starts.setdefault(length, np.zeros(1 << 16, dtype=bool))
         second = units[1:2] if length > 1 else None
         table[_start_key(units[:1], second)] = True
@@ -199,9 +214,14 @@ def _prefix_table(prefixes: list[str]) -> _PrefixTable:
         entries.sort()
         table[length] = (
             np.array([h for h, _ in entries], dtype=np.uint64),
-            [p for _, p in entries],
+            np.array([number for _, number in entries], dtype=np.int64),
         )
-    return _PrefixTable(table, starts)
+    any_pair = np.zeros(1 << 16, dtype=bool)
+    for length, starts_of_length in starts.items():
+        if length > 1:
+            any_pair |= starts_of_length
+    any_single = starts.get(1, np.zeros(1 << 16, dtype=bool))
+    return _PrefixTable(table, starts, any_pair, any_single)
 
 
 _POWERS: dict[int, np.ndarray] = {}
@@ -222,8 +242,9 @@ def _powers(base: int, n: int) -> np.ndarray:
 
 def _hash_pass(
     documents: list[str], table: _PrefixTable
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Word hashes of some documents, and the positions of words starting with each prefix."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Word hashes of some documents, and the positions of words that start with a prefix
+    with the prefix's number (its position in the sorted prefixes), one pair per match."""
     units = _units(" ".join(documents))
     n = len(units)
     spaces = np.flatnonzero(units == _SPACE)
@@ -240,19 +261,26 @@ def _hash_pass(
         lengths = ends - starts
         raw = (sums[ends] - sums[starts]) * inverse[starts]
         hashes = mix(raw + lengths.astype(np.uint64) * _GOLDEN)
-        hits: dict[str, np.ndarray] = {}
+        hit_parts: list[np.ndarray] = []
+        which_parts: list[np.ndarray] = []
         if table.by_length:
             first_unit = units[np.minimum(starts, n - 1)]
             pair_key = _start_key(first_unit, units[np.minimum(starts + 1, n - 1)])
-        for length, (prefix_hashes, names) in table.by_length.items():
-            key = pair_key if length > 1 else _start_key(first_unit, None)
-            long_enough = np.flatnonzero(table.starts[length][key] & (lengths >= length))
+            # The few words that begin like any prefix; each length only looks at these.
+            candidates = np.flatnonzero(table.any_pair[pair_key] | table.any_single[first_unit])
+            pair_key = pair_key[candidates]
+            single_key = _start_key(first_unit[candidates], None)
+            candidate_lengths = lengths[candidates]
+        for length, (prefix_hashes, numbers) in table.by_length.items():
+            key = pair_key if length > 1 else single_key
+            long_enough = candidates[table.starts[length][key] & (candidate_lengths >= length)]
             first = starts[long_enough]
             head = (sums[first + length] - sums[first]) * inverse[first]
             slot = np.searchsorted(prefix_hashes, head)
             slot[slot == len(prefix_hashes)] = 0
             match = prefix_hashes[slot] == head
-            positions, which = long_enough[match], slot[match]
-            for k, name in enumerate(names):
-                hits[name] = positions[which == k]
-    return hashes, hits
+            hit_parts.append(long_enough[match])
+            which_parts.append(numbers[slot[match]])
+    if not hit_parts:
+        return hashes, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return hashes, np.concatenate(hit_parts), np.concatenate(which_parts)
