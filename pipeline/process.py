@@ -20,7 +20,7 @@ from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
 from pipeline.stages.relevance import add_normalized_text, apply_queries
 from pipeline.stages.sources import resolve_sources
-from pipeline.stages.stories import assign_stories, batch_keys, fingerprint
+from pipeline.stages.stories import add_title_hash, assign_stories, batch_keys, fingerprint
 from pipeline.stages.words import article_words
 from pipeline.store import Store, utcnow
 
@@ -77,10 +77,20 @@ def identify(
     items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
 ) -> pd.DataFrame:
     """Items to a frame with sources, canonical URLs and title keys; one row per URL."""
-    frame = items_to_frame(items, now)
-    frame = resolve_sources(frame, rules.source_lookup)
+    return identify_articles(read_items(items, rules, now), rules)
+
+
+def read_items(
+    items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
+) -> pd.DataFrame:
+    """Items to a frame with their sources."""
+    return resolve_sources(items_to_frame(items, now), rules.source_lookup)
+
+
+def identify_articles(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
+    """Canonical URLs, title keys and content hashes; one row per canonical URL."""
     frame = normalize(frame, dict(rules.outlet_names))
-    return drop_exact_duplicates(frame)
+    return add_title_hash(drop_exact_duplicates(frame))
 
 
 def drop_stored(frame: pd.DataFrame, store: Store) -> pd.DataFrame:
@@ -106,8 +116,14 @@ def analyze(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
 def prepare_chunk(
     items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
 ) -> pd.DataFrame:
-    """``identify`` and ``analyze`` together: all the work that can run in another process."""
-    return analyze(identify(items, rules, now), rules)
+    """``read_items`` and ``analyze``: the work that runs in the ingest worker process.
+
+    Every stage of ``analyze`` looks at one article at a time, so it may run before
+    ``identify_articles`` drops exact duplicates; ``store_prepared`` does that part in the
+    storing process, which would otherwise wait for the worker (the text analysis is the
+    larger half of the work).
+    """
+    return analyze(read_items(items, rules, now), rules)
 
 
 def assign_to_stories(frame: pd.DataFrame, rules: ProcessingRules, store: Store) -> pd.DataFrame:
@@ -150,7 +166,9 @@ def store_prepared(
     batch_id: str | None = None,
     chunk: int = 0,
 ) -> ProcessResult:
-    """Finish a chunk that ``prepare_chunk`` analyzed: drop stored articles, stories, store."""
+    """Finish a chunk that ``prepare_chunk`` analyzed: identify its articles, drop stored
+    ones, assign stories, store."""
+    frame = identify_articles(frame, rules)
     frame = drop_stored(frame, store)
     frame = assign_to_stories(frame, rules, store)
     return store_chunk(frame, n_items, rules, store, batch_id=batch_id, chunk=chunk)

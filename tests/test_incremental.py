@@ -160,7 +160,11 @@ def test_the_index_lookup_returns_only_matching_keys(setup) -> None:
 
 def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
     """process_staging with the analysis in a worker process stores exactly what it stores
-    without one, chunk by chunk, and a second pass over the same files adds nothing."""
+    without one, chunk by chunk, and a second pass over the same files adds nothing.
+
+    The worker analyzes before exact duplicates are dropped (the storing process does that),
+    the sequential path after: so chunks hold copies of one URL to choose from.
+    """
     from borderwatch.ingest import process_staging
     from crawler.staging import StagingArea
 
@@ -169,6 +173,14 @@ def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
     items = wire_items() + [
         article_item(article, 100 + n, hours_ago=n) for n, article in enumerate(others)
     ]
+    # Chunks of three: a tracked copy with less text beside its original, and a copy with
+    # more text (so the one kept) after a first one with less.
+    shorter = {**items[4], "url": items[4]["url"] + "?utm_source=feed", "text": "Too short."}
+    richer = {**items[9], "text": items[9]["text"] + "\n\nA closing paragraph was added."}
+    items[9] = {**items[9], "url": items[9]["url"] + "#top", "text": items[9]["text"][:200]}
+    items[5:5] = [shorter]
+    items[11:11] = [richer]
+    distinct = len(items) - 2
     results = {}
     for mode in ("sequential", "worker"):
         staging = StagingArea(tmp_path / mode / "staging")
@@ -178,11 +190,14 @@ def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
                     writer.write(item)
         store = Store(f"sqlite:///{tmp_path / mode / 'db.sqlite'}")
         first = process_staging(staging, store, rules, chunk_items=3, parallel=(mode == "worker"))
-        assert (first.new, staging.batches()) == (len(items), [])
+        assert (first.new, staging.batches()) == (distinct, [])
         with store.engine.connect() as conn:
             results[mode] = (
                 conn.execute(
-                    text("SELECT id, url, story_id, relevant, language FROM articles ORDER BY id")
+                    text(
+                        "SELECT id, url, canonical_url, title_key, content_hash, story_id,"
+                        " relevant, language, length(text) FROM articles ORDER BY id"
+                    )
                 ).all(),
                 conn.execute(
                     text("SELECT id, articles, outlets, lead_article_id FROM stories ORDER BY id")
@@ -191,3 +206,6 @@ def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
         store.close()
     assert results["worker"] == results["sequential"]
     assert len(results["worker"][1]) < len(items)  # copies were grouped across chunks
+    stored = {row.url: row for row in results["worker"][0]}
+    assert shorter["url"] not in stored and items[4]["url"] in stored
+    assert stored[richer["url"]][-1] == len(richer["text"])

@@ -56,7 +56,7 @@ class RecentIndex:
 
 
 def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.DataFrame:
-    """Add the matching keys: ``signature`` (bytes), ``shingles``, ``bands`` and ``title_hash``.
+    """Add the text's matching keys: ``signature`` (bytes), ``shingles`` and ``bands``.
 
     ``bands``: the LSH band keys packed as stored (``minhash.pack_bands``), None for an article
     without shingles.
@@ -77,12 +77,18 @@ def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.Da
         for packed, size in zip(minhash.pack_bands(keys), sizes, strict=True)
     ]
     # The normalized text has served the queries and the signatures: free it.
-    frame = frame.drop(columns=["norm_title", "norm_summary", "norm_text"])
+    return frame.drop(columns=["norm_title", "norm_summary", "norm_text"])
+
+
+def add_title_hash(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``title_hash``, the title rule's key: source and ``title_key`` hashed, None for a
+    title of fewer than ``MIN_TITLE_WORDS`` words."""
+    frame = frame.copy(deep=False)
     frame["title_hash"] = [
         minhash.stable_key(source, key)
         if isinstance(key, str) and key.count(" ") + 1 >= MIN_TITLE_WORDS
         else None
-        for source, key in zip(frame["source"], frame["title_key"], strict=True)
+        for source, key in zip(frame["source"].tolist(), frame["title_key"].tolist(), strict=True)
     ]
     return frame
 
