@@ -6,7 +6,12 @@ longer than its own usual rhythm: the 90th percentile of the gaps between its ar
 publication times over the last 90 days, times ``silence_factor``, and at least ``silence_min``.
 Publication times measure the outlet's rhythm; collection times would measure our own polling
 (and a first crawl collapses a whole backlog into one instant). A source with fewer than
-``MIN_HISTORY`` dated articles has no rhythm yet and is never called silent.
+``MIN_HISTORY`` dated articles has no rhythm yet and is not judged by it; one that is fetched
+without error but has never yielded an article is silent (an empty feed, a listing page whose
+links are not found).
+
+``borderwatch status``, the daemon's health job and the digest all judge sources here, each
+with its own thresholds.
 """
 
 from __future__ import annotations
@@ -123,7 +128,7 @@ def _judge(
     gap = usual_gap(times)
     last_new = _latest(feeds["last_new_item_at"], recent["collected_at"])
     since_new = pd.Timestamp(now) - last_new if last_new is not pd.NaT else pd.NaT
-    ever_fetched = feeds["last_fetch_at"].notna().any()
+    ever_fetched = (feeds["last_fetch_at"].notna() | feeds["last_success_at"].notna()).any()
     row = {
         "source": key,
         "name": name,
@@ -137,28 +142,39 @@ def _judge(
         "articles_90d": len(recent),
     }
     if len(failing):
-        worst = failing.iloc[int(failing["consecutive_failures"].fillna(0).argmax())]
-        detail = _text(worst["flagged"]) or _text(worst["last_error"]) or "error"
-        row["status"] = "failing"
-        row["reason"] = (
-            f"{len(failing)} of {len(feeds)} feeds failing "
-            f"({int(worst['consecutive_failures'] or 0)} in a row: {detail})"
-        )
+        row["status"], row["reason"] = "failing", _failing_reason(failing, len(feeds))
     elif not ever_fetched:
         row["status"], row["reason"] = "new", "not fetched yet"
+    elif last_new is pd.NaT and feeds["last_success_at"].notna().any():
+        row["status"], row["reason"] = "silent", "fetched, but no article yet"
     elif gap is not pd.NaT and since_new is not pd.NaT:
         limit = max(gap * silence_factor, silence_min)
         if since_new > limit:
             row["status"] = "silent"
             row["reason"] = (
-                f"no new article for {human_duration(since_new)} "
-                f"(usually every {human_duration(gap)} or less)"
+                f"no new article for {human_duration(since_new)}, since "
+                f"{last_new:%Y-%m-%d %H:%M} UTC (usually every {human_duration(gap)} or less)"
             )
         else:
             row["status"], row["reason"] = "ok", ""
     else:
         row["status"], row["reason"] = "ok", "too little history to judge silence"
     return row
+
+
+def _failing_reason(failing: pd.DataFrame, feeds: int) -> str:
+    """One line for a reader: which feeds fail, how often in a row, the flag and last error."""
+    worst = failing.iloc[int(failing["consecutive_failures"].fillna(0).to_numpy().argmax())]
+    count = int(worst["consecutive_failures"] or 0)
+    parts = ["its feed failing" if feeds == 1 else f"{len(failing)} of {feeds} feeds failing"]
+    if count:
+        parts.append(f"{count} failures in a row")
+    flag, error = _text(worst["flagged"]), _text(worst["last_error"])
+    if flag:
+        parts.append(flag)
+    if error:
+        parts.append(f"last error: {error[:160]}")
+    return "; ".join(parts)
 
 
 def _text(value: object) -> str:

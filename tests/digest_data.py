@@ -2,8 +2,9 @@
 
 ``seed_day`` builds one day in Asia/Karachi (UTC+5) whose every figure is known: four stories
 today (one carried by four outlets, one developing since three days before), a steady 14-day
-history of one "border" article a day and a jump to six today, a non-relevant story, and three
-feeds: one failing, one silent, one healthy.
+history of one "border" article a day and a jump to six today, a non-relevant story, and four
+feeds: one failing, one silent (an outlet that published daily until five days before), two
+healthy.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ OUTLETS = {
     "aljazeera": "Al Jazeera English",
     "bbc-urdu": "BBC Urdu",
     "khaama": "Khaama Press",
+    "pajhwok": "Pajhwok Afghan News",
 }
 
 
@@ -181,6 +183,11 @@ def seed_day(store: Store) -> Seeder:
     seed.article(
         "geo", "Next day story", local(DAY + dt.timedelta(days=1), 0, 30), "next", ("talks",)
     )
+    # An outlet that published every day at noon, off the topic, and stopped five days before.
+    for back in range(5, 13):
+        day = DAY - dt.timedelta(days=back)
+        seed.article("pajhwok", f"Kabul market prices {back}", local(day, 12), f"prices-{back}",
+                     relevant=False)  # fmt: skip
     seed_feeds(store)
     return seed
 
@@ -196,13 +203,21 @@ def seed_feeds(store: Store) -> None:
             "last_success_at": NOW - dt.timedelta(days=2),
             "last_new_item_at": NOW - dt.timedelta(days=2),
         },
-        {  # silent: fetched fine, nothing new for five days
+        {  # silent: fetched fine, nothing new since its last article five days before
+            "source": "pajhwok",
+            "url": "https://pajhwok.com/feed/",
+            "kind": "rss",
+            "consecutive_failures": 0,
+            "last_success_at": NOW - dt.timedelta(hours=1),
+            "last_new_item_at": local(DAY - dt.timedelta(days=5), 12),
+        },
+        {  # healthy: yesterday's articles came through it
             "source": "khaama",
             "url": "https://www.khaama.com/feed/",
             "kind": "rss",
             "consecutive_failures": 0,
             "last_success_at": NOW - dt.timedelta(hours=1),
-            "last_new_item_at": NOW - dt.timedelta(days=5),
+            "last_new_item_at": local(DAY, 19),
         },
         {  # healthy
             "source": "dawn",

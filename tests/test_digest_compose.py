@@ -10,6 +10,7 @@ import pytest
 from borderwatch.digest.compose import ALL, clean_text, compose_digest, safe_url
 from borderwatch.spikes import SpikeRule
 from pipeline.store import Store
+from tests.conftest import base_config, make_config
 from tests.digest_data import DAY, NOW, Seeder, seed_day
 
 TAGS = ["talks", "ceasefire", "border", "trade", "refugees"]
@@ -100,16 +101,40 @@ def test_no_spike_is_called_before_there_is_history(db_url: str) -> None:
 
 
 def test_source_health_names_failing_and_silent_sources(store) -> None:
-    problems = {p.name: p for p in compose(store).problems}
-    assert set(problems) == {"TOLOnews", "Khaama Press"}
-    assert problems["TOLOnews"].status == "failing"
-    assert "4 failures in a row" in problems["TOLOnews"].detail
-    assert "HTTP 503" in problems["TOLOnews"].detail
-    assert problems["Khaama Press"].status == "silent"
-    assert "2025-10-23" in problems["Khaama Press"].detail
-    # A longer tolerance makes the silent source acceptable.
+    problems = compose(store).problems
+    assert [(p.name, p.status) for p in problems] == [
+        ("TOLOnews", "failing"),
+        ("Pajhwok Afghan News", "silent"),
+    ]
+    assert "4 failures in a row" in problems[0].detail
+    assert "HTTP 503" in problems[0].detail
+    # Daily until 22 October (12:00 Karachi time is 07:00 UTC): four quiet days are too many.
+    assert "since 2025-10-22 07:00 UTC" in problems[1].detail
+    assert "usually every 24h or less" in problems[1].detail
+    # A longer tolerance makes the silent source acceptable; a higher threshold the failing one.
     quiet = compose(store, silent_after=dt.timedelta(days=7)).problems
     assert [p.name for p in quiet] == ["TOLOnews"]
+    assert [p.name for p in compose(store, failing_after=5).problems] == ["Pajhwok Afghan News"]
+
+
+def test_the_digest_health_thresholds_come_from_the_config(store, tmp_path: Path) -> None:
+    """digest.failing_after and digest.silent_after, and the schedule's silence_factor (the
+    rhythm rule the status command uses), reach the digest."""
+    from borderwatch.digest.deliver import compose as compose_configured
+
+    def problems(digest: dict, schedule: dict) -> list[tuple[str, str]]:
+        raw = base_config(tmp_path)
+        raw["digest"].update(digest)
+        raw["schedule"].update(schedule)
+        content = compose_configured(make_config(tmp_path, raw), store, DAY, now=NOW)
+        return [(p.name, p.status) for p in content.problems]
+
+    failing, silent = ("TOLOnews", "failing"), ("Pajhwok Afghan News", "silent")
+    assert problems({}, {}) == [failing, silent]
+    assert problems({"failing_after": 5}, {}) == [silent]
+    assert problems({"silent_after": "6d"}, {}) == [failing]
+    # Five quiet days against a daily rhythm: silent at four times the gap, not at eight.
+    assert problems({}, {"silence_factor": 8}) == [failing]
 
 
 def test_an_empty_day_has_no_stories(db_url: str, tmp_path: Path) -> None:

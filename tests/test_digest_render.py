@@ -110,7 +110,7 @@ def test_the_mail_is_text_then_html_with_the_chart_related_by_content_id(
     assert "Also reported by 3 outlets: Dawn, Geo News, Al Jazeera English" in text
     assert "developing since 24 Oct" in text
     assert "   Delegations agreed on a joint mechanism to verify the truce" in text
-    assert "TOLOnews (failing)" in text and "Khaama Press (silent)" in text
+    assert "TOLOnews (failing)" in text and "Pajhwok Afghan News (silent)" in text
     assert re.search(r"border\s+6\s+7\s+1\s+1\.1\s+1\.1\s+SPIKE", text)
     # Same facts in the HTML.
     doc = lxml.html.fromstring(html)

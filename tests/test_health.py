@@ -73,6 +73,8 @@ def test_health_statuses(store: Store) -> None:
     add_source(store, "fresh")
     add_source(store, "sparse", **fetched)
     add_articles(store, "sparse", every(dt.timedelta(hours=1), NOW - dt.timedelta(days=9), 3))
+    # Fetched without error, but never an article (an empty feed): silent, not "ok".
+    add_source(store, "empty", **fetched)
 
     frame = source_health(store, NOW).set_index("source")
 
@@ -89,6 +91,8 @@ def test_health_statuses(store: Store) -> None:
     assert frame.loc["fresh", "status"] == "new"
     assert frame.loc["sparse", "status"] == "ok"
     assert "too little history" in frame.loc["sparse", "reason"]
+    assert frame.loc["empty", "status"] == "silent"
+    assert frame.loc["empty", "reason"] == "fetched, but no article yet"
 
 
 def test_thresholds_are_settings(store: Store) -> None:

@@ -152,6 +152,8 @@ def compose_digest(
     rule: SpikeRule | None = None,
     now: dt.datetime | None = None,
     silent_after: dt.timedelta = dt.timedelta(days=3),
+    failing_after: int = 2,
+    silence_factor: float = 4.0,
 ) -> DigestContent:
     """The digest of local ``day``: its stories ranked by outlets, tag trends and source health."""
     rule = rule or SpikeRule()
@@ -190,7 +192,13 @@ def compose_digest(
     content.outlets = today["outlet"].nunique()
 
     moment = now or dt.datetime.now(dt.UTC)
-    problems = source_problems(store, moment, silent_after=silent_after)
+    problems = source_problems(
+        store,
+        moment,
+        silent_after=silent_after,
+        failing_after=failing_after,
+        silence_factor=silence_factor,
+    )
     content.problems = [
         SourceProblem(clean_text(r.name, 120), r.status, clean_text(r.detail, 240))
         for r in problems.itertuples()

@@ -75,6 +75,8 @@ def compose(config: Config, store: Store, day: dt.date, now: dt.datetime | None 
         rule=config.spikes.rule(),
         now=now,
         silent_after=dt.timedelta(seconds=config.digest.silent_after),
+        failing_after=config.digest.failing_after,
+        silence_factor=config.schedule.silence_factor,
     )
 
 

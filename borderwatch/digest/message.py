@@ -70,8 +70,10 @@ def footer_lines(config: Config) -> list[str]:
         f"{schedule.timezone}; {how}; {audience}.",
         f"Watching {len(config.sources)} sources for {len(config.tags)} tags "
         f"({', '.join(config.tags) or 'none'}); the {digest.top_stories} stories carried by the "
-        f"most outlets are listed; {empty}. Sources are reported silent after "
-        f"{_duration(digest.silent_after)} without a new article.",
+        f"most outlets are listed; {empty}. Sources are reported failing after "
+        f"{digest.failing_after} failed fetches in a row, and silent after "
+        f"{config.schedule.silence_factor:g} times their usual gap between articles without a "
+        f"new one (at least {_duration(digest.silent_after)}).",
         f"Settings: digest, email, schedule and spikes in {where}.",
     ]
 
