@@ -86,6 +86,7 @@ def test_health_statuses(store: Store) -> None:
     assert frame.loc["broken", "status"] == "failing"
     assert "HTTP 500" in frame.loc["broken", "reason"]
     assert frame.loc["flaky", "status"] == "ok"
+    assert frame.loc["flaky", "reason"].startswith("2 failed fetches in a row (failing at 3)")
     assert frame.loc["gone", "status"] == "failing"
     assert "410" in frame.loc["gone", "reason"]
     assert frame.loc["fresh", "status"] == "new"
