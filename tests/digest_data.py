@@ -22,6 +22,8 @@ ZONE = ZoneInfo("Asia/Karachi")
 DAY = dt.date(2025, 10, 27)
 # "Now" for source health: the morning after DAY, when the digest goes out.
 NOW = dt.datetime(2025, 10, 28, 2, 0)  # naive UTC, 07:00 in Karachi
+# How long the outlets have been monitored.
+MONITORED = dt.timedelta(days=60)
 
 OUTLETS = {
     "dawn": "Dawn",
@@ -51,7 +53,8 @@ class Seeder:
             conn.execute(
                 insert(sources),
                 [
-                    {"key": k, "name": n, "origin": "config", "created_at": NOW}
+                    # Monitored for two months: none of them is new to the digest.
+                    {"key": k, "name": n, "origin": "config", "created_at": NOW - MONITORED}
                     for k, n in OUTLETS.items()
                 ],
             )
@@ -77,7 +80,8 @@ class Seeder:
                 self.stories[story] = conn.execute(
                     insert(stories).returning(stories.c.id),
                     {
-                        "first_seen_at": when,
+                        # As the pipeline sets it: when the story's first article was collected.
+                        "first_seen_at": collected or when,
                         "day": when.date(),
                         "title": title,
                         "articles": 0,

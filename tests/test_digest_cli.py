@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -10,7 +11,7 @@ from borderwatch.cli import main
 from borderwatch.digest import ledger
 from pipeline.store import Store
 from tests.conftest import base_config, write_config
-from tests.digest_data import DAY, seed_day
+from tests.digest_data import DAY, Seeder, local, seed_day
 
 
 def run(runner, config: Path, db_url: str, *args: str):
@@ -63,6 +64,26 @@ def test_an_empty_day_can_be_skipped(runner, tmp_path: Path, db_url: str) -> Non
     assert result.exit_code == 0, result.output
     assert "nothing was sent" in result.output
     assert not (tmp_path / "data" / "outbox").exists()
+
+
+def test_an_empty_day_with_stories_that_arrived_late_is_not_skipped(
+    runner, tmp_path: Path, db_url: str
+) -> None:
+    store = Store(db_url)
+    seed = Seeder(store)
+    seed.sources()
+    # Published the day before, collected at 09:00 on the day: after that day's digest.
+    seed.article("geo", "Torkham closed overnight", local(DAY - dt.timedelta(days=1), 22),
+                 "late", ("border",), collected=local(DAY, 9))  # fmt: skip
+    store.close()
+    raw = base_config(tmp_path)
+    raw["digest"]["empty_day"] = "skip"
+    config = write_config(tmp_path, raw)
+    result = run(runner, config, db_url, "--date", DAY.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "no new coverage, 1 arrived late" in result.output
+    page = (tmp_path / "data" / "outbox" / "digest-2025-10-27.html").read_text(encoding="utf-8")
+    assert "No new coverage" in page and "Torkham closed overnight" in page
 
 
 def test_bad_input_is_one_clear_line(runner, tmp_path: Path, db_url: str) -> None:

@@ -6,12 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from borderwatch.digest.compose import ALL, clean_text, compose_digest, safe_url
 from borderwatch.spikes import SpikeRule
+from pipeline.schema import digests, sources
 from pipeline.store import Store
 from tests.conftest import base_config, make_config
-from tests.digest_data import DAY, NOW, Seeder, seed_day
+from tests.digest_data import DAY, NOW, Seeder, local, seed_day
 
 TAGS = ["talks", "ceasefire", "border", "trade", "refugees"]
 
@@ -161,3 +163,87 @@ def test_feed_text_is_tamed_and_only_web_links_survive() -> None:
         None,
     ):
         assert safe_url(bad) is None, bad
+
+
+def test_stories_that_arrived_after_the_previous_digest_are_listed_as_late(db_url: str) -> None:
+    """A story published before the day but first collected after the previous digest was due
+    (07:00 on the day) was in no digest: it is listed once, as arrived late."""
+    store = Store(db_url)
+    seed = Seeder(store)
+    seed.sources()
+    before = DAY - dt.timedelta(days=1)
+    seed.article("dawn", "Talks resume in Doha", local(DAY, 10), "today", ("talks",))
+    # Published the evening before, first collected at 09:00 and 10:00 on the day: late.
+    seed.article("geo", "Torkham closed overnight after firing", local(before, 22), "late",
+                 ("border",), collected=local(DAY, 9))  # fmt: skip
+    seed.article("tolonews", "Torkham crossing closed after exchange of fire", local(before, 23),
+                 "late", ("border", "security"), collected=local(DAY, 10))  # fmt: skip
+    # Collected at 06:00, before the previous digest was due: that digest had it.
+    seed.article("dawn", "Chaman traders protest", local(before, 20), "on-time", ("trade",),
+                 collected=local(DAY, 6))  # fmt: skip
+    # Collected after this digest is due: the next one's.
+    seed.article("geo", "Refugee camp relocated", local(before, 21), "next", ("refugees",),
+                 collected=local(DAY + dt.timedelta(days=1), 8))  # fmt: skip
+    # Published eleven days before: a backfill, not news.
+    seed.article("aljazeera", "Analysis of the last round", local(DAY - dt.timedelta(days=11), 9),
+                 "backfill", ("talks",), collected=local(DAY, 12))  # fmt: skip
+    # First collected late, but continued on the day: one of the day's stories instead.
+    seed.article("bbc-urdu", "Kurram elders meet", local(before, 19), "continued", ("talks",),
+                 collected=local(DAY, 8))  # fmt: skip
+    seed.article("khaama", "Kurram elders agree truce", local(DAY, 15), "continued", ("talks",))
+    # Not relevant: never listed.
+    seed.article("dawn", "Cricket series postponed", local(before, 22), "cricket",
+                 relevant=False, collected=local(DAY, 9))  # fmt: skip
+    # A source added at 08:00 on the day: its first collection brings its recent past.
+    with store.transaction() as conn:
+        conn.execute(
+            insert(sources),
+            {"key": "newcomer", "name": "Newcomer", "origin": "config",
+             "created_at": local(DAY, 8)},
+        )  # fmt: skip
+    seed.article("newcomer", "Jirga meets on the border dispute", local(before, 20), "newcomer",
+                 ("talks",), collected=local(DAY, 8, 5))  # fmt: skip
+
+    content = compose_digest(
+        store, DAY, "Asia/Karachi", TAGS, 10, now=NOW, digest_time=dt.time(7, 0)
+    )
+    without_time = compose_digest(store, DAY, "Asia/Karachi", TAGS, 10, now=NOW)
+    store.close()
+    assert [s.title for s in content.stories] == [
+        "Talks resume in Doha",
+        "Kurram elders agree truce",
+    ]
+    assert content.total_late == 1
+    (late,) = content.late
+    assert late.title == "Torkham closed overnight after firing"
+    assert (late.outlet, late.also_reported_by, late.articles) == ("Geo News", ["TOLOnews"], 2)
+    assert late.published.strftime("%d %H:%M %Z") == "26 22:00 PKT"
+    assert late.tags == ["border", "security"]
+    assert not content.empty
+    assert without_time.late == [] and without_time.total_late == 0
+
+
+def test_after_a_digest_that_went_out_late_late_stories_start_from_when_it_did(
+    db_url: str,
+) -> None:
+    """The previous day's digest went out at 10:00 instead of 07:00 (the daemon was down): a
+    story first collected at 09:00 was in it, one collected at 11:00 was not."""
+    store = Store(db_url)
+    seed = Seeder(store)
+    seed.sources()
+    before = DAY - dt.timedelta(days=1)
+    seed.article("geo", "Collected before the late digest", local(before, 21), "in-it",
+                 ("border",), collected=local(DAY, 9))  # fmt: skip
+    seed.article("dawn", "Collected after the late digest", local(before, 22), "after-it",
+                 ("border",), collected=local(DAY, 11))  # fmt: skip
+    with store.transaction() as conn:
+        conn.execute(
+            insert(digests),
+            {"day": before, "recipient": "analyst@example.org", "message_id": "<m@x>",
+             "status": "sent", "created_at": local(DAY, 10), "sent_at": local(DAY, 10)},
+        )  # fmt: skip
+    content = compose_digest(
+        store, DAY, "Asia/Karachi", TAGS, 10, now=NOW, digest_time=dt.time(7, 0)
+    )
+    store.close()
+    assert [s.title for s in content.late] == ["Collected after the late digest"]

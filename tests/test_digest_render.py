@@ -8,6 +8,7 @@ stories and run no script.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from borderwatch.digest.message import build_message, render_digest
 from pipeline.schema import sources
 from pipeline.store import Store
 from tests.conftest import base_config, make_config
-from tests.digest_data import DAY, NOW, local, seed_day
+from tests.digest_data import DAY, MONITORED, NOW, local, seed_day
 
 MARKER = "document.documentElement.setAttribute('data-xss','ran')"
 HOSTILE = [
@@ -51,13 +52,24 @@ def hostile_store(db_url: str):
                 "key": "evil",
                 "name": f'<b onclick="{MARKER}">Evil</b> \u202eswen',
                 "origin": "discovered",
-                "created_at": NOW,
+                "created_at": NOW - MONITORED,
             },
         )
     for n, (title, url) in enumerate(HOSTILE):
         summary = f"<iframe src='javascript:{MARKER}'></iframe> teaser {n} \u202eevil"
         seed.article(
             "evil", title, local(DAY, 6, n), f"evil-{n}", ("talks",), url=url, summary=summary
+        )
+        # The same, published the day before and collected after the previous digest: the
+        # "arrived late" section renders them too.
+        seed.article(
+            "evil",
+            f"Late: {title}",
+            local(DAY - dt.timedelta(days=1), 20, n),
+            f"evil-late-{n}",
+            ("talks",),
+            url=url,
+            collected=local(DAY, 9, n),
         )
     yield store
     store.close()
@@ -137,6 +149,10 @@ def test_nothing_from_a_feed_becomes_markup_script_or_a_bad_link(
     # The headlines are shown as text, exactly as published (minus direction overrides).
     visible = doc.text_content()
     assert f"<script>{MARKER}</script>Ceasefire talks resume" in visible
+    late = doc.xpath("//h2[. = 'Arrived late']/..")[0].text_content()
+    assert f"Late: <script>{MARKER}</script>Ceasefire talks resume" in late
+    assert "Late: Pakistan says txt.exe talks continue" in late
+    assert f"- Late: <script>{MARKER}</script>Ceasefire talks resume" in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#60;b&#62;Entity headline" in visible
     assert "Pakistan says txt.exe talks continue" in visible
     assert f"<iframe src='javascript:{MARKER}'></iframe> teaser 0 evil" in visible

@@ -3,6 +3,16 @@
 The day is a calendar day in the configured time zone; an article belongs to the day of its
 publication time (its collection time when it has none). Everything taken from a feed passes
 through ``clean_text`` and ``safe_url`` here, so the templates only ever see plain, tame text.
+
+A story published before the day but first collected after the previous day's digest went out
+(an outlet's feed that lags, an outage, a source added later) was in no earlier digest: the
+digest lists such stories as *arrived late*, when they were published within ``LATE_DAYS``
+days before the day (older ones are a backfill, not news), by a source that was already
+monitored then (a new source's first collection, or a first run, brings its recent past:
+nothing late about that). "Went out" is when that digest was
+first delivered or written, as the ledger recorded it, and never before it was due; this
+digest's own window ends when it is composed, and never before it is due, so that each late
+story falls into exactly one window.
 """
 
 from __future__ import annotations
@@ -17,8 +27,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import and_, func, select
 
+from borderwatch.digest import ledger
 from borderwatch.digest.health import source_problems
 from borderwatch.spikes import SpikeRule, baseline, spike_flags
+from borderwatch.timing import slot_on
 from pipeline.schema import article_tags, articles, sources, stories
 from pipeline.store import Store
 
@@ -26,6 +38,8 @@ from pipeline.store import Store
 CHART_DAYS = 30
 #: Label of the all-tags row and series.
 ALL = "all"
+#: Stories published at most this many days before the digest's day may be listed as late.
+LATE_DAYS = 7
 
 # Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) can reorder
 # the text around them ("right-to-left override" spoofing); headlines never need them, and the
@@ -122,9 +136,13 @@ class DigestContent:
     series: pd.DataFrame = field(default_factory=pd.DataFrame)
     spikes: pd.DataFrame = field(default_factory=pd.DataFrame)
     problems: list[SourceProblem] = field(default_factory=list)
+    # Stories from the days before that arrived since the previous digest, and how many.
+    late: list[StoryEntry] = field(default_factory=list)
+    total_late: int = 0
 
     @property
     def empty(self) -> bool:
+        """No story of the day (stories that arrived late may still be listed)."""
         return not self.stories
 
     @property
@@ -154,8 +172,13 @@ def compose_digest(
     silent_after: dt.timedelta = dt.timedelta(days=3),
     failing_after: int = 2,
     silence_factor: float = 4.0,
+    digest_time: dt.time | None = None,
 ) -> DigestContent:
-    """The digest of local ``day``: its stories ranked by outlets, tag trends and source health."""
+    """The digest of local ``day``: its stories ranked by outlets, tag trends and source health.
+
+    ``digest_time``: when the daily digest is due (local clock time); with it, the stories
+    that arrived late since the previous digest was due are listed too.
+    """
     rule = rule or SpikeRule()
     zone = ZoneInfo(timezone)
     history = max(CHART_DAYS, rule.baseline_days + 1, 15)
@@ -192,6 +215,11 @@ def compose_digest(
     content.outlets = today["outlet"].nunique()
 
     moment = now or dt.datetime.now(dt.UTC)
+    if digest_time is not None:
+        listed = {e.story_id for e in entries}
+        late = _late_entries(store, day, zone, digest_time, moment, tag_names, listed)
+        content.total_late = len(late)
+        content.late = late[:top]
     problems = source_problems(
         store,
         moment,
@@ -234,6 +262,99 @@ def _story_articles(
     frame["at"] = _local(frame["at"], zone)
     frame["local_day"] = frame["at"].dt.date
     return frame
+
+
+def _late_entries(
+    store: Store,
+    day: dt.date,
+    zone: ZoneInfo,
+    digest_time: dt.time,
+    now: dt.datetime,
+    tag_names: list[str],
+    listed: set[int],
+) -> list[StoryEntry]:
+    """Relevant stories first seen since the previous day's digest went out (see the module
+    docstring), whose articles were all published before ``day`` (within ``LATE_DAYS``), most
+    outlets first; ``listed``: the day's own stories, which are never repeated here."""
+    seen_from = _naive_utc(slot_on(day, digest_time, zone).due_at)
+    previous = ledger.first_delivery(store, day - dt.timedelta(days=1))
+    if previous is not None and previous > seen_from:
+        seen_from = previous  # it went out late (the daemon was down) with what came until then
+    due = _naive_utc(slot_on(day + dt.timedelta(days=1), digest_time, zone).due_at)
+    seen_until = max(due, _naive_utc(now) if now.tzinfo else now)
+    oldest, _ = day_bounds(day - dt.timedelta(days=LATE_DAYS), zone)
+    day_start, _ = day_bounds(day, zone)
+    when = func.coalesce(articles.c.published_at, articles.c.collected_at)
+    query = (
+        select(
+            articles.c.id,
+            articles.c.story_id,
+            articles.c.title,
+            articles.c.summary,
+            articles.c.url,
+            articles.c.relevant,
+            when.label("at"),
+            sources.c.name.label("outlet"),
+        )
+        .join(sources, sources.c.key == articles.c.source)
+        .join(stories, stories.c.id == articles.c.story_id)
+        .where(
+            stories.c.relevant.is_(True),
+            stories.c.first_seen_at >= seen_from,
+            stories.c.first_seen_at < seen_until,
+            sources.c.created_at < seen_from,
+        )
+        .order_by(when, articles.c.id)
+    )
+    frame = store.read_sql(query)
+    if frame.empty:
+        return []
+    frame["relevant"] = frame["relevant"].astype(bool)
+    frame["at_utc"] = pd.to_datetime(frame["at"])
+    frame["at"] = _local(frame["at"], zone)
+    span = frame.groupby("story_id")["at_utc"].agg(["min", "max"])
+    late_ids = span.index[
+        (span["min"] >= pd.Timestamp(oldest)) & (span["max"] < pd.Timestamp(day_start))
+    ]
+    late_ids = [int(i) for i in late_ids if int(i) not in listed]
+    if not late_ids:
+        return []
+    tag_rows = store.read_sql(
+        select(article_tags.c.tag, articles.c.story_id)
+        .join(articles, articles.c.id == article_tags.c.article_id)
+        .where(articles.c.story_id.in_(late_ids), articles.c.relevant.is_(True))
+    )
+    tags_by_story = tag_rows.groupby("story_id")["tag"].agg(set).to_dict()
+    order = {name: i for i, name in enumerate(tag_names)}
+    entries = []
+    for story_id, group in frame[frame["story_id"].isin(late_ids)].groupby("story_id"):
+        relevant = group[group["relevant"]]
+        if relevant.empty:
+            continue  # the story's relevant copy is older than the window read
+        lead = relevant.iloc[0]
+        entries.append(
+            StoryEntry(
+                story_id=int(story_id),
+                title=clean_text(lead["title"]) or clean_text(lead["url"]),
+                url=safe_url(lead["url"]),
+                outlet=clean_text(lead["outlet"], 120),
+                published=lead["at"].to_pydatetime(),
+                summary=_summary(lead["summary"], lead["title"]),
+                outlets=[clean_text(o, 120) for o in dict.fromkeys(group["outlet"])],
+                articles=len(group),
+                tags=sorted(
+                    tags_by_story.get(story_id, set()), key=lambda t: (order.get(t, 99), t)
+                ),
+                first_day=lead["at"].date(),
+                new=True,
+            )
+        )
+    entries.sort(key=lambda e: (-len(e.outlets), -e.articles, e.published))
+    return entries
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _tags(store: Store, start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> pd.DataFrame:

@@ -77,6 +77,7 @@ def compose(config: Config, store: Store, day: dt.date, now: dt.datetime | None 
         silent_after=dt.timedelta(seconds=config.digest.silent_after),
         failing_after=config.digest.failing_after,
         silence_factor=config.schedule.silence_factor,
+        digest_time=config.schedule.digest_clock,
     )
 
 
@@ -175,7 +176,7 @@ def _send_one(
 
 
 def _skip_empty(config: Config, content: DigestContent) -> bool:
-    return content.empty and config.digest.empty_day == "skip"
+    return content.empty and not content.late and config.digest.empty_day == "skip"
 
 
 def deliver(

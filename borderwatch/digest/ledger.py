@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pipeline.schema import digests
@@ -117,6 +117,17 @@ def record_written(store: Store, day: dt.date, message_id: str) -> None:
     )
     with store.transaction() as conn:
         conn.execute(stmt)
+
+
+def first_delivery(store: Store, day: dt.date) -> dt.datetime | None:
+    """When the day's digest was first claimed or written for anyone (naive UTC), if ever."""
+    with store.engine.connect() as conn:
+        first = conn.execute(
+            select(func.min(digests.c.created_at)).where(digests.c.day == day)
+        ).scalar_one_or_none()
+    if isinstance(first, str):  # SQLite returns an aggregate of times as text
+        first = dt.datetime.fromisoformat(first)
+    return first
 
 
 def status(store: Store, day: dt.date, recipient: str) -> str | None:

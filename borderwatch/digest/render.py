@@ -49,6 +49,12 @@ def _clock(moment: dt.datetime | None) -> str:
     return moment.strftime("%H:%M %Z").strip()
 
 
+def _dateclock(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    return f"{_shortdate(moment.date())} {_clock(moment)}"
+
+
 def _mean(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
@@ -66,7 +72,12 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        longdate=_longdate, shortdate=_shortdate, clock=_clock, mean=_mean, ratio=_ratio
+        longdate=_longdate,
+        shortdate=_shortdate,
+        clock=_clock,
+        dateclock=_dateclock,
+        mean=_mean,
+        ratio=_ratio,
     )
     return env
 
@@ -88,12 +99,14 @@ def subject(content: DigestContent) -> str:
         if spiking:
             more = f" +{len(spiking) - 2}" if len(spiking) > 2 else ""
             what += f", spike in {', '.join(spiking[:2])}{more}"
+    if content.total_late:
+        what += f", {content.total_late} arrived late"
     return f"Border talks digest, {day:%a} {day.day} {day:%b %Y}: {what}"
 
 
 def tag_colours(content: DigestContent) -> dict[str, Colour]:
     names = [t.tag for t in content.tags]
-    for story in content.stories:
+    for story in content.stories + content.late:
         names.extend(t for t in story.tags if t not in names)
     return {name: Colour(*_PALETTE[i % len(_PALETTE)]) for i, name in enumerate(names)}
 
