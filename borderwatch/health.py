@@ -161,15 +161,13 @@ def _judge(
         row["status"], row["reason"] = "ok", "too little history to judge silence"
     if row["status"] != "failing" and (failures > 0).any():
         # Not failing yet (one bad fetch may be passing trouble), but the reader should know.
-        row["reason"] = "; ".join(
-            part for part in (_recent_failure(feeds, failure_threshold), row["reason"]) if part
-        )
+        said = _recent_failure(feeds, failures, failure_threshold)
+        row["reason"] = "; ".join(part for part in (said, row["reason"]) if part)
     return row
 
 
-def _recent_failure(feeds: pd.DataFrame, failure_threshold: int) -> str:
+def _recent_failure(feeds: pd.DataFrame, failures: pd.Series, failure_threshold: int) -> str:
     """The worst feed's failures so far, below the threshold that makes a source failing."""
-    failures = feeds["consecutive_failures"].fillna(0).astype(int)
     worst = feeds.iloc[int(failures.to_numpy().argmax())]
     count = int(failures.max())
     error = _text(worst["last_error"])

@@ -5,14 +5,13 @@ publication time (its collection time when it has none). Everything taken from a
 through ``clean_text`` and ``safe_url`` here, so the templates only ever see plain, tame text.
 
 A story published before the day but first collected after the previous day's digest went out
-(an outlet's feed that lags, an outage, a source added later) was in no earlier digest: the
-digest lists such stories as *arrived late*, when they were published within ``LATE_DAYS``
-days before the day (older ones are a backfill, not news), by a source that was already
-monitored then (a new source's first collection, or a first run, brings its recent past:
-nothing late about that). "Went out" is when that digest was
-first delivered or written, as the ledger recorded it, and never before it was due; this
-digest's own window ends when it is composed, and never before it is due, so that each late
-story falls into exactly one window.
+(an outlet's feed that lags, an outage) was in no earlier digest: the digest lists such stories
+as *arrived late*, when they were published within ``LATE_DAYS`` days before the day (older
+ones are a backfill, not news) by a source that was monitored already then (a new source's
+first collection, or a first run, brings its recent past: nothing late about that). "Went out"
+is when that digest was first delivered or written, as the ledger recorded it, and never
+before it was due; this digest's own window ends when it is composed, and never before it is
+due, so that each late story falls into exactly one window.
 """
 
 from __future__ import annotations
@@ -177,7 +176,7 @@ def compose_digest(
     """The digest of local ``day``: its stories ranked by outlets, tag trends and source health.
 
     ``digest_time``: when the daily digest is due (local clock time); with it, the stories
-    that arrived late since the previous digest was due are listed too.
+    that arrived late since the previous day's digest went out are listed too.
     """
     rule = rule or SpikeRule()
     zone = ZoneInfo(timezone)
@@ -330,7 +329,7 @@ def _late_entries(
     for story_id, group in frame[frame["story_id"].isin(late_ids)].groupby("story_id"):
         relevant = group[group["relevant"]]
         if relevant.empty:
-            continue  # the story's relevant copy is older than the window read
+            continue  # its relevant copies are all from sources monitored only since
         lead = relevant.iloc[0]
         entries.append(
             StoryEntry(
