@@ -20,6 +20,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -238,6 +239,15 @@ def _story_articles(
 ) -> pd.DataFrame:
     """Every article (relevant or not) of a relevant story, published in [start, end)."""
     when = func.coalesce(articles.c.published_at, articles.c.collected_at)
+    frame = _read_story_articles(store, zone, and_(when >= start, when < end))
+    frame["local_day"] = frame["at"].dt.date
+    return frame
+
+
+def _read_story_articles(store: Store, zone: ZoneInfo, *conditions: Any) -> pd.DataFrame:
+    """Articles of relevant stories that meet ``conditions``, oldest first: ``at`` (publication,
+    else collection time) local in ``zone``, ``at_utc`` naive UTC, ``outlet``, ``story_day``."""
+    when = func.coalesce(articles.c.published_at, articles.c.collected_at)
     query = (
         select(
             articles.c.id,
@@ -253,14 +263,41 @@ def _story_articles(
         )
         .join(sources, sources.c.key == articles.c.source)
         .join(stories, stories.c.id == articles.c.story_id)
-        .where(stories.c.relevant.is_(True), and_(when >= start, when < end))
+        .where(stories.c.relevant.is_(True), *conditions)
         .order_by(when, articles.c.id)
     )
     frame = store.read_sql(query)
     frame["relevant"] = frame["relevant"].astype(bool)
+    frame["at_utc"] = pd.to_datetime(frame["at"])
     frame["at"] = _local(frame["at"], zone)
-    frame["local_day"] = frame["at"].dt.date
     return frame
+
+
+def _entry(
+    story_id: int,
+    lead: pd.Series,
+    outlets: pd.Series,
+    articles_count: int,
+    tags: set[str],
+    tag_order: dict[str, int],
+    first_day: dt.date,
+    new: bool,
+) -> StoryEntry:
+    """A story as listed: its lead article's headline, link, outlet and time, cleaned."""
+    return StoryEntry(
+        story_id=int(story_id),
+        title=clean_text(lead["title"]) or clean_text(lead["url"]),
+        url=safe_url(lead["url"]),
+        outlet=clean_text(lead["outlet"], 120),
+        published=lead["at"].to_pydatetime(),
+        summary=_summary(lead["summary"], lead["title"]),
+        outlets=[clean_text(o, 120) for o in dict.fromkeys(outlets)],
+        articles=articles_count,
+        # In the configured order, which is the order of the tag table.
+        tags=sorted(tags, key=lambda t: (tag_order.get(t, 99), t)),
+        first_day=first_day,
+        new=new,
+    )
 
 
 def _late_entries(
@@ -283,34 +320,15 @@ def _late_entries(
     seen_until = max(due, _naive_utc(now) if now.tzinfo else now)
     oldest, _ = day_bounds(day - dt.timedelta(days=LATE_DAYS), zone)
     day_start, _ = day_bounds(day, zone)
-    when = func.coalesce(articles.c.published_at, articles.c.collected_at)
-    query = (
-        select(
-            articles.c.id,
-            articles.c.story_id,
-            articles.c.title,
-            articles.c.summary,
-            articles.c.url,
-            articles.c.relevant,
-            when.label("at"),
-            sources.c.name.label("outlet"),
-        )
-        .join(sources, sources.c.key == articles.c.source)
-        .join(stories, stories.c.id == articles.c.story_id)
-        .where(
-            stories.c.relevant.is_(True),
-            stories.c.first_seen_at >= seen_from,
-            stories.c.first_seen_at < seen_until,
-            sources.c.created_at < seen_from,
-        )
-        .order_by(when, articles.c.id)
+    frame = _read_story_articles(
+        store,
+        zone,
+        stories.c.first_seen_at >= seen_from,
+        stories.c.first_seen_at < seen_until,
+        sources.c.created_at < seen_from,
     )
-    frame = store.read_sql(query)
     if frame.empty:
         return []
-    frame["relevant"] = frame["relevant"].astype(bool)
-    frame["at_utc"] = pd.to_datetime(frame["at"])
-    frame["at"] = _local(frame["at"], zone)
     span = frame.groupby("story_id")["at_utc"].agg(["min", "max"])
     late_ids = span.index[
         (span["min"] >= pd.Timestamp(oldest)) & (span["max"] < pd.Timestamp(day_start))
@@ -331,22 +349,9 @@ def _late_entries(
         if relevant.empty:
             continue  # its relevant copies are all from sources monitored only since
         lead = relevant.iloc[0]
+        tags, began = tags_by_story.get(story_id, set()), lead["at"].date()
         entries.append(
-            StoryEntry(
-                story_id=int(story_id),
-                title=clean_text(lead["title"]) or clean_text(lead["url"]),
-                url=safe_url(lead["url"]),
-                outlet=clean_text(lead["outlet"], 120),
-                published=lead["at"].to_pydatetime(),
-                summary=_summary(lead["summary"], lead["title"]),
-                outlets=[clean_text(o, 120) for o in dict.fromkeys(group["outlet"])],
-                articles=len(group),
-                tags=sorted(
-                    tags_by_story.get(story_id, set()), key=lambda t: (order.get(t, 99), t)
-                ),
-                first_day=lead["at"].date(),
-                new=True,
-            )
+            _entry(story_id, lead, group["outlet"], len(group), tags, order, began, True)
         )
     entries.sort(key=lambda e: (-len(e.outlets), -e.articles, e.published))
     return entries
@@ -441,25 +446,11 @@ def _story_entries(
         # A relevant copy leads when there is one: it is the one the reader asked for.
         ordered = pd.concat([group[group["relevant"]], group[~group["relevant"]]])
         lead = ordered.iloc[0]
-        outlets = [clean_text(o, 120) for o in dict.fromkeys(group["outlet"])]
         began = first_day[story_id]
+        new = began == day and not started_before[story_id]
+        tags_today = tags_by_story.get(story_id, set())
         entries.append(
-            StoryEntry(
-                story_id=int(story_id),
-                title=clean_text(lead["title"]) or clean_text(lead["url"]),
-                url=safe_url(lead["url"]),
-                outlet=clean_text(lead["outlet"], 120),
-                published=lead["at"].to_pydatetime(),
-                summary=_summary(lead["summary"], lead["title"]),
-                outlets=outlets,
-                articles=len(group),
-                # In the configured order, which is the order of the tag table.
-                tags=sorted(
-                    tags_by_story.get(story_id, set()), key=lambda t: (order.get(t, 99), t)
-                ),
-                first_day=began,
-                new=began == day and not started_before[story_id],
-            )
+            _entry(story_id, lead, group["outlet"], len(group), tags_today, order, began, new)
         )
     entries.sort(key=lambda e: (-len(e.outlets), -e.articles, e.published))
     return entries
