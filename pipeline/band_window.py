@@ -33,8 +33,7 @@ class BandWindow:
     def _clear(self) -> None:
         self.article_ids = np.zeros(0, dtype=np.int64)
         self.story_ids = np.zeros(0, dtype=np.int64)
-        self.days = np.zeros(0, dtype=object)  # datetime.date
-        self.day_numbers = np.zeros(0, dtype=np.int64)  # the days' ordinals, for pruning
+        self.days = np.zeros(0, dtype="datetime64[D]")
         self.keys = np.zeros((0, minhash.BANDS), dtype=np.int64)
 
     @property
@@ -47,16 +46,11 @@ class BandWindow:
         if not rows:
             return
         article_ids, story_ids, days, blobs = zip(*rows, strict=True)
-        dates = [d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in days]
-        new_days = np.empty(len(dates), dtype=object)
-        new_days[:] = dates
         with self._lock:
             self.article_ids = np.concatenate([self.article_ids, np.array(article_ids, np.int64)])
             self.story_ids = np.concatenate([self.story_ids, np.array(story_ids, np.int64)])
-            self.days = np.concatenate([self.days, new_days])
-            self.day_numbers = np.concatenate(
-                [self.day_numbers, np.array([d.toordinal() for d in dates], np.int64)]
-            )
+            # numpy reads dates and their ISO text alike.
+            self.days = np.concatenate([self.days, np.array(days, dtype="datetime64[D]")])
             self.keys = np.concatenate([self.keys, minhash.unpack_bands([bytes(b) for b in blobs])])
 
     def replace(self, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -68,13 +62,12 @@ class BandWindow:
     def forget_before(self, day: dt.date) -> None:
         """Drop the rows of days before ``day``, as the store's pruning deletes them."""
         with self._lock:
-            keep = self.day_numbers >= day.toordinal()
+            keep = self.days >= np.datetime64(day, "D")
             if keep.all():
                 return
             self.article_ids = self.article_ids[keep]
             self.story_ids = self.story_ids[keep]
             self.days = self.days[keep]
-            self.day_numbers = self.day_numbers[keep]
             self.keys = self.keys[keep]
 
     def agrees_with(self, count: int, id_sum: int) -> bool:
@@ -94,5 +87,5 @@ class BandWindow:
                 "key": found,
                 "article_id": self.article_ids[rows],
                 "story_id": self.story_ids[rows],
-                "day": self.days[rows],
+                "day": self.days[rows].astype(object),  # datetime.date, as the store reads them
             }

@@ -256,15 +256,14 @@ def _stored_refs(index: RecentIndex) -> dict[str, np.ndarray | list]:
     sig = np.full((len(article_ids), minhash.BINS), 0, dtype=np.uint32)
     has_sig = np.zeros(len(article_ids), dtype=bool)
     found = [
-        (ref_of.get(int(article_id)), blob)
+        (ref_of[article_id], blob)
         for article_id, blob in zip(
-            index.signatures["article_id"].tolist(),
+            index.signatures["article_id"].astype(np.int64).tolist(),
             index.signatures["signature"].tolist(),
             strict=True,
         )
-        if blob is not None and len(blob) == minhash.BINS * 4
+        if article_id in ref_of and blob is not None and len(blob) == minhash.BINS * 4
     ]
-    found = [(ref, blob) for ref, blob in found if ref is not None]
     if found:
         rows = [ref for ref, _blob in found]
         sig[rows] = np.frombuffer(b"".join(blob for _ref, blob in found), dtype=np.uint32).reshape(

@@ -69,7 +69,6 @@ def _refingerprint_batch(conn: Connection, ids: list[int]) -> None:
     rows = conn.execute(
         select(
             articles.c.id,
-            articles.c.source,
             articles.c.title,
             articles.c.summary,
             articles.c.text,
@@ -81,10 +80,7 @@ def _refingerprint_batch(conn: Connection, ids: list[int]) -> None:
     ).all()
     if not rows:
         return
-    frame = pd.DataFrame(
-        rows, columns=["id", "source", "title", "summary", "text", "story_id", "day"]
-    )
-    frame["title_key"] = None  # title keys are not part of what is recomputed
+    frame = pd.DataFrame(rows, columns=["id", "title", "summary", "text", "story_id", "day"])
     fingerprinted = fingerprint(add_normalized_text(frame))
     conn.execute(
         update(story_signatures)
