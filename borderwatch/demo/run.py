@@ -67,8 +67,7 @@ def run_demo(workdir: Path, now: dt.datetime | None = None) -> DemoResult:
         store = Store(url)
         try:
             report = collect(config, store, url)
-            today = dt.datetime.now(config.schedule.zone).date()
-            digest_files = deliver_digest(config, store, today)
+            digest_files = deliver_digest(config, store, newest_day(store, config))
             coverage = coverage_table(store, list(config.tags))
         finally:
             store.close()
@@ -81,6 +80,22 @@ def run_demo(workdir: Path, now: dt.datetime | None = None) -> DemoResult:
         report=report,
         coverage=coverage,
     )
+
+
+def newest_day(store: Store, config: Config) -> dt.date:
+    """The digest's day: the local day of the newest article, in the configured zone.
+
+    Not simply today: just after local midnight (evening in UTC for a zone east of it) the new
+    local day has no articles yet, and the demo would mail an empty digest.
+    """
+    zone = config.schedule.zone
+    newest = store.read_sql("SELECT MAX(COALESCE(published_at, collected_at)) AS at FROM articles")[
+        "at"
+    ].iloc[0]
+    if newest is None or pd.isna(newest):
+        return dt.datetime.now(zone).date()
+    moment = pd.Timestamp(newest).to_pydatetime().replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone).date()
 
 
 def coverage_table(store: Store, tags: list[str]) -> pd.DataFrame:
