@@ -13,8 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.query import Query
-from pipeline.query_batch import query_prefixes
+from pipeline.query import Query, query_prefixes
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame

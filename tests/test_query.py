@@ -13,12 +13,11 @@ import pytest
 from pipeline.query import (
     Query,
     QuerySyntaxError,
-    _Compiler,
-    _Doc,
     classify,
     match_frame,
     parse_query,
 )
+from pipeline.query.document import Document, compile_test
 from pipeline.textnorm import normalize_for_matching, normalize_series
 
 
@@ -436,12 +435,12 @@ def _random_query(rng: random.Random, depth: int = 0) -> str:
 
 def _reference_matches(query: Query, tokens: list[str]) -> bool:
     """Evaluate the parse tree directly on word lists (slow, obviously correct)."""
-    return _eval(query._root, tokens)
+    return _eval(query.root, tokens)
 
 
 def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
     name = type(node).__name__
-    if name == "_Leaf":
+    if name == "Leaf":
         parts = node.parts  # type: ignore[attr-defined]
         found = []
         for i in range(len(tokens) - len(parts) + 1):
@@ -451,9 +450,9 @@ def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
             ):
                 found.append((i, i + len(parts) - 1))
         return found
-    if name == "_Or":
+    if name == "Or":
         return [s for child in node.children for s in _spans(child, tokens)]  # type: ignore[attr-defined]
-    assert name == "_Near"
+    assert name == "Near"
     pairs = []
     for a in _spans(node.left, tokens):  # type: ignore[attr-defined]
         for b in _spans(node.right, tokens):  # type: ignore[attr-defined]
@@ -465,11 +464,11 @@ def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
 
 def _eval(node: object, tokens: list[str]) -> bool:
     name = type(node).__name__
-    if name == "_And":
+    if name == "And":
         return all(_eval(c, tokens) for c in node.children)  # type: ignore[attr-defined]
-    if name == "_Or":
+    if name == "Or":
         return any(_eval(c, tokens) for c in node.children)  # type: ignore[attr-defined]
-    if name == "_Not":
+    if name == "Not":
         return not _eval(node.child, tokens)  # type: ignore[attr-defined]
     return bool(_spans(node, tokens))
 
@@ -484,10 +483,10 @@ def test_all_evaluation_paths_agree_with_a_reference_evaluator() -> None:
     for _ in range(150):
         query = parse_query(_random_query(rng))
         expected = [_reference_matches(query, d.split()) for d in docs]
-        scanning = _Compiler(use_word_set=False).test(query._root)
-        with_words = _Compiler(use_word_set=True).test(query._root)
-        assert [scanning(_Doc(d)) for d in docs] == expected, query.source
-        assert [with_words(_Doc(d)) for d in docs] == expected, query.source
+        scanning = compile_test(query.root, use_word_set=False)
+        with_words = compile_test(query.root, use_word_set=True)
+        assert [scanning(Document(d)) for d in docs] == expected, query.source
+        assert [with_words(Document(d)) for d in docs] == expected, query.source
         assert query.match_series(series, normalized=True).tolist() == expected, query.source
         frame = match_frame({"q": query, "big": parse_query(" OR ".join(_VOCABULARY))}, series)
         assert frame["q"].tolist() == expected, query.source

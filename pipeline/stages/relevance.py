@@ -10,8 +10,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from pipeline.query import Query, classify_tokens
-from pipeline.query_batch import query_prefixes
+from pipeline.query import Query, classify_tokens, query_prefixes
 from pipeline.stages.words import ArticleWords, article_words
 from pipeline.textnorm import normalize_many
 

@@ -1,7 +1,8 @@
-"""Evaluate queries over many documents at once, on hashed words instead of strings.
+"""The batch matcher: queries over many documents at once, on hashed words instead of strings.
 
-``pipeline.query`` evaluates a query on one document at a time, in Python. A chunk of thousands
-of articles is evaluated here instead, with every step a numpy operation over all documents:
+``pipeline.query.document`` evaluates a query on one document at a time, in Python. A chunk of
+thousands of articles is evaluated here instead, with every step a numpy operation over all
+documents:
 
 - a word leaf is the set of positions where its hash occurs (``Tokens.positions``), a wildcard
   word the positions of words starting with its prefix (``Tokens.prefixes``), a phrase the
@@ -19,26 +20,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.query import Query, _And, _Leaf, _Near, _near_spans, _Node, _Not, _Or
+from pipeline.query.proximity import near_spans
+from pipeline.query.syntax import And, Leaf, Near, Node, Not, Or
 from pipeline.tokens import Tokens, tokenize_many, word_hash
+
+if TYPE_CHECKING:
+    from pipeline.query.matching import Query
 
 _NO_POSITIONS = np.zeros(0, dtype=np.int64)
 
 
 def query_prefixes(queries: Iterable[Query]) -> set[str]:
     """The wildcard prefixes of ``queries``: ``tokenize_many`` must be asked for them."""
-    return {word for query in queries for word, prefix in _parts(query._root) if prefix}
+    return {word for query in queries for word, prefix in _parts(query.root) if prefix}
 
 
-def _parts(node: _Node) -> Iterable[tuple[str, bool]]:
-    if isinstance(node, _Leaf):
+def _parts(node: Node) -> Iterable[tuple[str, bool]]:
+    if isinstance(node, Leaf):
         yield from node.parts
-    elif isinstance(node, _Not):
+    elif isinstance(node, Not):
         yield from _parts(node.child)
-    elif isinstance(node, _Near):
+    elif isinstance(node, Near):
         yield from _parts(node.left)
         yield from _parts(node.right)
     else:
@@ -57,7 +63,7 @@ class _Documents:
     def __init__(self, tokens: Tokens, queries: Sequence[Query]) -> None:
         self.tokens = tokens
         self.n = tokens.n_docs
-        exact = {word for query in queries for word, prefix in _parts(query._root) if not prefix}
+        exact = {word for query in queries for word, prefix in _parts(query.root) if not prefix}
         hashes = {word: _word_hash(word) for word in exact}
         found = tokens.positions(hashes.values())
         self.exact = {word: found[h] for word, h in hashes.items()}
@@ -78,7 +84,7 @@ class _Documents:
         return found
 
 
-def _leaf_spans(leaf: _Leaf, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
+def _leaf_spans(leaf: Leaf, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
     """First and last word positions of every occurrence of a word or phrase, sorted."""
     key = tuple(leaf.parts)
     cached = docs.spans_of.get(key)
@@ -102,20 +108,20 @@ def _leaf_spans(leaf: _Leaf, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
     return spans
 
 
-def _spans(node: _Node, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
+def _spans(node: Node, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
     """Spans of a positional node (a leaf, an OR of positional nodes, or NEAR)."""
-    if isinstance(node, _Leaf):
+    if isinstance(node, Leaf):
         return _leaf_spans(node, docs)
-    if isinstance(node, _Or):
+    if isinstance(node, Or):
         parts = [_spans(child, docs) for child in node.children]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-    if isinstance(node, _Near):
+    if isinstance(node, Near):
         return _near(node, docs, first=False)[1]
     raise TypeError(node)  # excluded by the parser
 
 
 def _near(
-    node: _Near, docs: _Documents, *, first: bool
+    node: Near, docs: _Documents, *, first: bool
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Documents where both sides occur within the distance, and the spans covering them.
 
@@ -136,7 +142,7 @@ def _near(
     left_groups = _group_by_doc(left, left_docs, both)
     right_groups = _group_by_doc(right, right_docs, both)
     for doc, left_spans in left_groups.items():
-        pairs = _near_spans(left_spans, right_groups[doc], node.distance, first=first)
+        pairs = near_spans(left_spans, right_groups[doc], node.distance, first=first)
         if pairs:
             found[doc] = True
             out_starts.extend(start for start, _ in pairs)
@@ -156,23 +162,23 @@ def _group_by_doc(
     return groups
 
 
-def _evaluate(node: _Node, docs: _Documents) -> np.ndarray:
+def _evaluate(node: Node, docs: _Documents) -> np.ndarray:
     """Boolean array: the documents matching ``node``."""
-    if isinstance(node, _Leaf):
+    if isinstance(node, Leaf):
         return docs.containing(_leaf_spans(node, docs)[0])
-    if isinstance(node, _And):
+    if isinstance(node, And):
         result = _evaluate(node.children[0], docs)
         for child in node.children[1:]:
             result &= _evaluate(child, docs)
         return result
-    if isinstance(node, _Or):
+    if isinstance(node, Or):
         result = _evaluate(node.children[0], docs)
         for child in node.children[1:]:
             result |= _evaluate(child, docs)
         return result
-    if isinstance(node, _Not):
+    if isinstance(node, Not):
         return ~_evaluate(node.child, docs)
-    if isinstance(node, _Near):
+    if isinstance(node, Near):
         return _near(node, docs, first=True)[0]
     raise TypeError(node)
 
@@ -188,4 +194,4 @@ def match_tokens(queries: Mapping[str, Query], tokens: Tokens) -> dict[str, np.n
     ``tokens`` must have been made with the prefixes of these queries (``tokens_for``).
     """
     docs = _Documents(tokens, list(queries.values()))
-    return {name: _evaluate(query._root, docs) for name, query in queries.items()}
+    return {name: _evaluate(query.root, docs) for name, query in queries.items()}

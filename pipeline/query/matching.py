@@ -1,0 +1,135 @@
+"""Compiled queries and the entry points that match them against texts and DataFrames.
+
+A `Query` matches one text with the reference evaluator (`pipeline.query.document`); many texts
+at once (`match_series`, `match_frame`, `classify`) go through the batch matcher
+(`pipeline.query.batch`) on hashed words, with the same results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.query.batch import match_tokens, tokens_for
+from pipeline.query.document import WORD_SET_MIN, Document, compile_test, count_exact_words
+from pipeline.query.syntax import Node, parse_tree, positive_leaves
+from pipeline.textnorm import normalize_for_matching, normalize_many
+from pipeline.tokens import Tokens
+
+__all__ = ["Query", "classify", "classify_tokens", "match_frame", "parse_query"]
+
+
+class Query:
+    """A parsed query. Build with `parse_query`; match raw or normalized text."""
+
+    def __init__(self, source: str, root: Node) -> None:
+        self.source = source
+        self.root = root
+        with_words = compile_test(root, use_word_set=True)
+        if count_exact_words(root) >= WORD_SET_MIN:
+            self._test = with_words
+        else:
+            # A small query scans the text unless another query has already built the
+            # document's word set (match_frame, classify), which makes set lookups free.
+            scanning = compile_test(root, use_word_set=False)
+            self._test = lambda doc: scanning(doc) if doc._words is None else with_words(doc)
+
+    def __repr__(self) -> str:
+        return f"Query({self.source!r})"
+
+    def __reduce__(self) -> tuple[Callable[[str], Query], tuple[str]]:
+        # Compiled matchers are closures; pickling (e.g. for worker processes) re-parses.
+        return (parse_query, (self.source,))
+
+    def explain(self) -> str:
+        """The query fully parenthesized, with normalized words: shows how it was parsed."""
+        return str(self.root)
+
+    def terms(self) -> set[str]:
+        """Normalized words and phrases that count in favour of a match (not those under NOT).
+
+        Wildcard words keep their trailing "*"; phrases are space separated words.
+        """
+        return {
+            " ".join(w + ("*" if p else "") for w, p in leaf.parts)
+            for leaf in positive_leaves(self.root)
+        }
+
+    def matches(self, text: str, normalized: bool = False) -> bool:
+        """Whether one text matches. Pass `normalized=True` for `normalize_for_matching` output."""
+        if not isinstance(text, str):
+            text = ""
+        return self._test(Document(text if normalized else normalize_for_matching(text)))
+
+    def match_series(
+        self, texts: pd.Series | Sequence[str], normalized: bool = False
+    ) -> np.ndarray:
+        """Boolean array: which of `texts` match, in order. Missing values are empty texts.
+
+        Normalizing is most of the work: when several queries run over the same column,
+        normalize it once (`normalize_series`) and pass `normalized=True`, or use `match_frame`.
+        """
+        values = _prepared(texts, normalized)
+        return match_tokens({"q": self}, tokens_for(values, [self]))["q"]
+
+
+def _prepared(texts: pd.Series | Sequence[str], normalized: bool) -> list[str]:
+    values = texts.tolist() if isinstance(texts, pd.Series) else list(texts)
+    if normalized:
+        return [v if isinstance(v, str) else "" for v in values]
+    return normalize_many(values)
+
+
+def parse_query(text: str) -> Query:
+    """Parse a query; raises QuerySyntaxError with the position of the first problem."""
+    if not isinstance(text, str):
+        raise TypeError(f"query must be a string, not {type(text).__name__}")
+    return Query(text, parse_tree(text))
+
+
+def match_frame(
+    queries: Mapping[str, Query], texts: pd.Series | Sequence[str], normalized: bool = False
+) -> pd.DataFrame:
+    """Match several queries (e.g. all tags) against the same texts in one pass.
+
+    Returns a boolean DataFrame with one column per query name, indexed like `texts` when it
+    is a Series. Each text is normalized and split into words once for all queries.
+    """
+    values = _prepared(texts, normalized)
+    names = list(queries)
+    found = match_tokens(queries, tokens_for(values, queries.values()))
+    index = texts.index if isinstance(texts, pd.Series) else None
+    return pd.DataFrame(
+        {name: found[name] for name in names}, columns=names, index=index, dtype=bool
+    )
+
+
+def classify(
+    topic: Query,
+    tags: Mapping[str, Query],
+    texts: pd.Series | Sequence[str],
+    normalized: bool = False,
+) -> pd.DataFrame:
+    """Relevance and tags in one pass, the way the pipeline applies them.
+
+    Returns a boolean DataFrame with a `relevant` column (the topic query) and one column per
+    tag; tags count only for relevant texts (False elsewhere). The texts are split and hashed
+    once for all queries (`pipeline.query.batch`).
+    """
+    values = _prepared(texts, normalized)
+    result = classify_tokens(topic, tags, tokens_for(values, [topic, *tags.values()]))
+    result.index = texts.index if isinstance(texts, pd.Series) else result.index
+    return result
+
+
+def classify_tokens(topic: Query, tags: Mapping[str, Query], tokens: Tokens) -> pd.DataFrame:
+    """``classify`` on documents already split and hashed (``tokens_for``)."""
+    if "relevant" in tags:
+        raise ValueError('a tag cannot be named "relevant"')
+    found = match_tokens({"relevant": topic, **tags}, tokens)
+    relevant = found["relevant"]
+    # Tags count only for relevant documents.
+    columns = {"relevant": relevant, **{name: found[name] & relevant for name in tags}}
+    return pd.DataFrame(columns, dtype=bool)

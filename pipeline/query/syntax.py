@@ -1,0 +1,436 @@
+"""The query language's syntax: lexer, parser, the syntax tree and its errors.
+
+A parsed query is a tree of `Leaf` (a word or phrase, already normalized like the text),
+`And`, `Or`, `Not` and `Near` nodes. The evaluators (`pipeline.query.document` for one text,
+`pipeline.query.batch` for many) walk this tree; nothing here matches text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from pipeline.textnorm import normalize_for_matching, normalize_many
+
+__all__ = [
+    "And",
+    "Leaf",
+    "Near",
+    "Node",
+    "Not",
+    "Or",
+    "Parser",
+    "QuerySyntaxError",
+    "is_positional",
+    "parse_tree",
+    "positive_leaves",
+]
+
+# --------------------------------------------------------------------------- errors
+
+
+_LINE_BREAKS = str.maketrans({c: " " for c in "\n\r\t\v\f\x85\u2028\u2029"})
+
+
+class QuerySyntaxError(ValueError):
+    """A query that cannot be parsed.
+
+    Attributes: `query` (the query text on one line: line breaks and tabs are shown as spaces,
+    so offsets are unchanged), `position` (0-based character offset of the problem),
+    `expected` (what would have been valid there) and `message`.
+    """
+
+    def __init__(self, message: str, query: str, position: int, expected: str) -> None:
+        self.message = message
+        self.query = query.translate(_LINE_BREAKS)
+        self.position = position
+        self.expected = expected
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f'{self.message} at position {self.position} in query "{self.query}": '
+            f"expected {self.expected}"
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, int, str]]:
+        # Keeps the error picklable (multiprocessing) despite the custom constructor.
+        return (type(self), (self.message, self.query, self.position, self.expected))
+
+    def excerpt(self, width: int = 60) -> str:
+        """Two lines: the part of the query around the problem and a caret under it."""
+        start = max(0, self.position - width // 2)
+        snippet = self.query[start : start + width]
+        prefix = "..." if start else ""
+        suffix = "..." if start + width < len(self.query) else ""
+        return f"{prefix}{snippet}{suffix}\n{' ' * (len(prefix) + self.position - start)}^"
+
+
+# --------------------------------------------------------------------------- lexer
+
+_WORD, _PHRASE, _LPAREN, _RPAREN, _AND, _OR, _NOT, _NEAR, _END = (
+    "word",
+    "phrase",
+    "(",
+    ")",
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR",
+    "end",
+)
+_OPERATOR_KINDS = {_AND, _OR, _NEAR}
+_OPERAND_START = {_WORD, _PHRASE, _LPAREN, _NOT}
+_CLOSING_QUOTES = {'"': '"\u201d', "\u201c": '"\u201d', "\u201d": '"\u201d', "\u00ab": "\u00bb"}
+_DELIMITERS = set("()") | set(_CLOSING_QUOTES)
+_NEAR_RE = re.compile(r"NEAR/(\d+)\Z")
+_LOWER_NEAR_RE = re.compile(r"near/\d+\Z", re.IGNORECASE)
+_EXPECT_OPERAND = 'a term, a "phrase", "(" or NOT'
+_MAX_DEPTH = 100
+_SUGGESTIONS = {"&&": "AND", "&": "AND", "||": "OR", "|": "OR", "!": "NOT", "-": "NOT"}
+
+
+class _Token:
+    __slots__ = ("kind", "text", "pos", "near")
+
+    def __init__(self, kind: str, text: str, pos: int, near: int = 0) -> None:
+        self.kind, self.text, self.pos, self.near = kind, text, pos, near
+
+
+def _tokenize_query(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            tokens.append(_Token(_LPAREN if ch == "(" else _RPAREN, ch, i))
+            i += 1
+        elif ch in _CLOSING_QUOTES:
+            closers = _CLOSING_QUOTES[ch]
+            j = i + 1
+            while j < n and query[j] not in closers:
+                j += 1
+            if j == n:
+                raise QuerySyntaxError("unclosed quote", query, i, f"a closing {closers[0]}")
+            tokens.append(_Token(_PHRASE, query[i + 1 : j], i))
+            i = j + 1
+        else:
+            j = i
+            while j < n and not query[j].isspace() and query[j] not in _DELIMITERS:
+                j += 1
+            tokens.append(_word_token(query, query[i:j], i))
+            i = j
+    tokens.append(_Token(_END, "", n))
+    return tokens
+
+
+def _word_token(query: str, word: str, pos: int) -> _Token:
+    if word in ("AND", "OR", "NOT"):
+        return _Token(word, word, pos)
+    if word == "NEAR" or word.startswith("NEAR/"):
+        match = _NEAR_RE.match(word)
+        if not match or int(match.group(1)) < 1:
+            raise QuerySyntaxError(
+                f'invalid proximity operator "{word}"',
+                query,
+                pos,
+                "NEAR/n with a whole number n of at least 1, e.g. NEAR/5",
+            )
+        return _Token(_NEAR, word, pos, int(match.group(1)))
+    if _LOWER_NEAR_RE.match(word):
+        raise QuerySyntaxError(
+            f'"{word}" looks like a proximity operator, but operators are uppercase',
+            query,
+            pos,
+            word.upper(),
+        )
+    return _Token(_WORD, word, pos)
+
+
+# --------------------------------------------------------------------------- syntax tree
+
+
+class Node:
+    __slots__ = ("pos",)
+    pos: int
+
+
+class Leaf(Node):
+    """A word or a phrase: a sequence of (normalized word, is_prefix) parts."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[tuple[str, bool], ...], pos: int) -> None:
+        self.parts, self.pos = parts, pos
+
+    def __str__(self) -> str:
+        text = " ".join(word + ("*" if prefix else "") for word, prefix in self.parts)
+        return text if len(self.parts) == 1 else f'"{text}"'
+
+    @property
+    def exact_word(self) -> str | None:
+        """The word if this leaf is a single word without wildcard."""
+        if len(self.parts) == 1 and not self.parts[0][1]:
+            return self.parts[0][0]
+        return None
+
+
+class And(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node], pos: int) -> None:
+        self.children, self.pos = children, pos
+
+    def __str__(self) -> str:
+        return "(" + " AND ".join(map(str, self.children)) + ")"
+
+
+class Or(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node], pos: int) -> None:
+        self.children, self.pos = children, pos
+
+    def __str__(self) -> str:
+        return "(" + " OR ".join(map(str, self.children)) + ")"
+
+
+class Not(Node):
+    __slots__ = ("child",)
+
+    def __init__(self, child: Node, pos: int) -> None:
+        self.child, self.pos = child, pos
+
+    def __str__(self) -> str:
+        return f"NOT {self.child}"
+
+
+class Near(Node):
+    __slots__ = ("left", "right", "distance")
+
+    def __init__(self, left: Node, right: Node, distance: int, pos: int) -> None:
+        self.left, self.right, self.distance, self.pos = left, right, distance, pos
+
+    def __str__(self) -> str:
+        return f"({self.left} NEAR/{self.distance} {self.right})"
+
+
+def is_positional(node: Node) -> bool:
+    """Whether word positions are defined for `node` (what NEAR can take as an operand)."""
+    if isinstance(node, (Leaf, Near)):
+        return True
+    return isinstance(node, Or) and all(is_positional(c) for c in node.children)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class Parser:
+    """Recursive descent: or := and (OR and)*; and := near ([AND] near)*;
+    near := unary (NEAR/n unary)*; unary := NOT unary | primary;
+    primary := word | phrase | "(" or ")"."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = _tokenize_query(query)
+        self.i = 0
+        self.depth = 0  # nesting of parentheses, NOT and NEAR: bounds recursion everywhere
+        # Normalizing every word of the query in one batch is several times faster than one
+        # word at a time, and every command validates the configured queries at start-up.
+        stems = list({w.rstrip("*") for w in re.findall(r'[^\s"()]+', query)})
+        self.normalized = dict(zip(stems, normalize_many(stems), strict=True))
+
+    def nest(self, tok: _Token) -> None:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise self.fail(
+                "query is nested too deeply", tok.pos, f"at most {_MAX_DEPTH} nested groups"
+            )
+
+    def fail(self, message: str, pos: int, expected: str) -> QuerySyntaxError:
+        return QuerySyntaxError(message, self.query, pos, expected)
+
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.i]
+
+    def advance(self) -> _Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        if self.tok.kind == _END:
+            raise self.fail("empty query", 0, _EXPECT_OPERAND)
+        node = self.parse_or()
+        if self.tok.kind == _RPAREN:
+            raise self.fail(
+                'unmatched ")"', self.tok.pos, "AND, OR, NEAR/n, a term or the end of the query"
+            )
+        return node
+
+    def parse_or(self) -> Node:
+        first = self.tok.pos
+        children = [self.parse_and()]
+        while self.tok.kind == _OR:
+            self.advance()
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else Or(_flatten(children, Or), first)
+
+    def parse_and(self) -> Node:
+        first = self.tok.pos
+        children = [self.parse_near()]
+        while True:
+            if self.tok.kind == _AND:
+                self.advance()
+            elif self.tok.kind not in _OPERAND_START:
+                break  # implicit AND continues only when an operand follows
+            children.append(self.parse_near())
+        return children[0] if len(children) == 1 else And(_flatten(children, And), first)
+
+    def parse_near(self) -> Node:
+        depth = self.depth
+        left = self.parse_unary()
+        while self.tok.kind == _NEAR:
+            op = self.advance()
+            self.nest(op)  # a chain of NEARs nests to the left
+            right = self.parse_unary()
+            for side in (left, right):
+                self.check_near_operand(side, op)
+            left = Near(left, right, op.near, left.pos)
+        self.depth = depth
+        return left
+
+    def check_near_operand(self, node: Node, op: _Token) -> None:
+        if is_positional(node):
+            return
+        if isinstance(node, Not):
+            raise self.fail(
+                f"NOT binds tighter than {op.text}, so it cannot be a side of {op.text}",
+                node.pos,
+                f"NOT (a {op.text} b) to exclude the pair, or a term or phrase",
+            )
+        raise self.fail(
+            f"{op.text} needs words on each side, not an AND/NOT group",
+            node.pos,
+            'a term, a "phrase" or an OR group such as (a OR "b c")',
+        )
+
+    def parse_unary(self) -> Node:
+        if self.tok.kind == _NOT:
+            op = self.advance()
+            self.nest(op)
+            node = Not(self.parse_unary(), op.pos)
+            self.depth -= 1
+            return node
+        return self.parse_primary()
+
+    def parse_primary(self) -> Node:
+        tok = self.tok
+        if tok.kind == _WORD:
+            self.advance()
+            return self.word_leaf(tok)
+        if tok.kind == _PHRASE:
+            self.advance()
+            return self.phrase_leaf(tok)
+        if tok.kind == _LPAREN:
+            self.advance()
+            if self.tok.kind == _RPAREN:
+                raise self.fail("empty parentheses", self.tok.pos, _EXPECT_OPERAND)
+            self.nest(tok)
+            node = self.parse_or()
+            self.depth -= 1
+            if self.tok.kind != _RPAREN:
+                raise self.fail('unclosed "("', tok.pos, '")" before the end of the query')
+            self.advance()
+            if isinstance(node, (And, Or)):
+                node.pos = tok.pos  # errors about the group point at its parenthesis
+            return node
+        raise self.missing_operand(tok)
+
+    def missing_operand(self, tok: _Token) -> QuerySyntaxError:
+        prev = self.tokens[self.i - 1] if self.i else None
+        if tok.kind in _OPERATOR_KINDS and (prev is None or prev.kind == _LPAREN):
+            return self.fail(f"{tok.text} has no term on its left", tok.pos, _EXPECT_OPERAND)
+        if prev is not None and prev.kind in _OPERATOR_KINDS | {_NOT}:
+            if tok.kind == _END:
+                return self.fail(f"query ends after {prev.text}", tok.pos, _EXPECT_OPERAND)
+            return self.fail(
+                f"missing term between {prev.text} and {tok.text}", tok.pos, _EXPECT_OPERAND
+            )
+        return self.fail(f'unexpected "{tok.text}"', tok.pos, _EXPECT_OPERAND)
+
+    def word_leaf(self, tok: _Token) -> Leaf:
+        word, pos = tok.text, tok.pos
+        if word in _SUGGESTIONS:
+            raise self.fail(f'"{word}" is not an operator', pos, _SUGGESTIONS[word])
+        if word.startswith("-") and len(word) > 1:
+            raise self.fail(
+                'a leading "-" is not an operator', pos, f"NOT {word[1:]} to exclude a word"
+            )
+        return Leaf(self.parts(word, pos), pos)
+
+    def phrase_leaf(self, tok: _Token) -> Leaf:
+        parts: list[tuple[str, bool]] = []
+        for match in re.finditer(r"\S+", tok.text):
+            parts.extend(self.parts(match.group(), tok.pos + 1 + match.start()))
+        if not parts:
+            raise self.fail("empty phrase", tok.pos, "words between the quotes")
+        return Leaf(tuple(parts), tok.pos)
+
+    def parts(self, word: str, pos: int) -> list[tuple[str, bool]]:
+        """Normalize one raw word (possibly ending in *) into (word, is_prefix) parts."""
+        star = word.find("*")
+        prefix = star != -1
+        if prefix and star != len(word) - 1:
+            raise self.fail(
+                "a wildcard * is allowed only at the end of a word",
+                pos + star,
+                "a word ending in *, e.g. negotiat*",
+            )
+        stem = word[:-1] if prefix else word
+        if prefix and not (stem and unicodedata.category(stem[-1])[0] in "LNM"):
+            raise self.fail(
+                "a wildcard * must follow a letter or digit",
+                pos + star,
+                "a word ending in *, e.g. negotiat*",
+            )
+        normalized = self.normalized.get(stem)
+        if normalized is None:
+            normalized = normalize_for_matching(stem)
+        words = normalized.split()
+        if not words:
+            raise self.fail(f'"{word}" has no letters or digits', pos, _EXPECT_OPERAND)
+        # "cross-border*" normalizes to two words; the wildcard belongs to the last one.
+        return [(w, prefix and k == len(words) - 1) for k, w in enumerate(words)]
+
+
+def _flatten(children: list[Node], kind: type[And] | type[Or]) -> list[Node]:
+    """Merge nested groups of the same operator: ((a OR b) OR c) -> (a OR b OR c)."""
+    out: list[Node] = []
+    for child in children:
+        out.extend(child.children if isinstance(child, kind) else [child])
+    return out
+
+
+def parse_tree(text: str) -> Node:
+    """Parse query text into its syntax tree; raises QuerySyntaxError at the first problem."""
+    return Parser(text).parse()
+
+
+def positive_leaves(node: Node, negated: bool = False) -> Iterable[Leaf]:
+    """The leaves that count in favour of a match: those under an even number of NOTs."""
+    if isinstance(node, Leaf):
+        if not negated:
+            yield node
+    elif isinstance(node, Not):
+        yield from positive_leaves(node.child, not negated)
+    elif isinstance(node, Near):
+        yield from positive_leaves(node.left, negated)
+        yield from positive_leaves(node.right, negated)
+    else:
+        for child in node.children:  # type: ignore[attr-defined]
+            yield from positive_leaves(child, negated)
