@@ -14,6 +14,7 @@ from pipeline.query import (
     Query,
     QuerySyntaxError,
     classify,
+    first_matching_clause,
     match_frame,
     parse_query,
 )
@@ -498,3 +499,36 @@ def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:
     for query in ("(" * 150 + "a" + ")" * 150, "NOT " * 150 + "a", " NEAR/2 ".join("a" * 150)):
         with pytest.raises(QuerySyntaxError, match="nested too deeply"):
             parse_query(query)
+
+
+def test_clauses_are_the_top_level_alternatives_and_explain_each_match() -> None:
+    query = parse_query("Kabul Islamabad OR (truce OR ceasefire) OR Torkham NEAR/3 closed")
+    assert [c.source for c in query.clauses()] == [
+        "Kabul Islamabad",
+        "(truce OR ceasefire)",
+        "Torkham NEAR/3 closed",
+    ]
+    texts = ["the truce holds", "Kabul and Islamabad", "Torkham was closed", "Doha"]
+    assert first_matching_clause(query, texts) == [
+        "(truce OR ceasefire)",
+        "Kabul Islamabad",
+        "Torkham NEAR/3 closed",
+        None,
+    ]
+    assert [c.source for c in parse_query("(a OR b) c").clauses()] == ["(a OR b) c"]
+
+
+def test_a_query_matches_exactly_when_one_of_its_clauses_does() -> None:
+    rng = random.Random(5)
+    docs = [
+        normalize_for_matching(" ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(0, 12))))
+        for _ in range(200)
+    ]
+    for _ in range(100):
+        query = parse_query(" OR ".join(_random_query(rng) for _ in range(rng.randint(1, 4))))
+        expected = query.match_series(docs, normalized=True).tolist()
+        explained = first_matching_clause(query, docs, normalized=True)
+        assert [e is not None for e in explained] == expected, query.source
+        for doc, clause in zip(docs, explained, strict=True):
+            if clause is not None:
+                assert parse_query(clause).matches(doc, normalized=True), (query.source, doc)

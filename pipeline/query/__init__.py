@@ -26,7 +26,14 @@ word sequence). The package's modules:
 """
 
 from pipeline.query.batch import match_tokens, query_prefixes, tokens_for
-from pipeline.query.matching import Query, classify, classify_tokens, match_frame, parse_query
+from pipeline.query.matching import (
+    Query,
+    classify,
+    classify_tokens,
+    first_matching_clause,
+    match_frame,
+    parse_query,
+)
 from pipeline.query.syntax import QuerySyntaxError
 
 __all__ = [
@@ -34,6 +41,7 @@ __all__ = [
     "QuerySyntaxError",
     "classify",
     "classify_tokens",
+    "first_matching_clause",
     "match_frame",
     "match_tokens",
     "parse_query",

@@ -14,11 +14,18 @@ import pandas as pd
 
 from pipeline.query.batch import match_tokens, tokens_for
 from pipeline.query.document import WORD_SET_MIN, Document, compile_test, count_exact_words
-from pipeline.query.syntax import Node, parse_tree, positive_leaves
+from pipeline.query.syntax import Node, parse_tree, positive_leaves, top_level_alternatives
 from pipeline.textnorm import normalize_for_matching, normalize_many
 from pipeline.tokens import Tokens
 
-__all__ = ["Query", "classify", "classify_tokens", "match_frame", "parse_query"]
+__all__ = [
+    "Query",
+    "classify",
+    "classify_tokens",
+    "first_matching_clause",
+    "match_frame",
+    "parse_query",
+]
 
 
 class Query:
@@ -56,6 +63,17 @@ class Query:
             " ".join(w + ("*" if p else "") for w, p in leaf.parts)
             for leaf in positive_leaves(self.root)
         }
+
+    def clauses(self) -> list[Query]:
+        """The query's top-level alternatives (its parts joined by OR outside parentheses).
+
+        The query matches a text exactly when one of them does; the first that does is a short
+        answer to "why did this match?". A query without a top-level OR is its own one clause.
+        """
+        parts = top_level_alternatives(self.source)
+        if len(parts) == 1:
+            return [self]
+        return [parse_query(part) for part in parts]
 
     def matches(self, text: str, normalized: bool = False) -> bool:
         """Whether one text matches. Pass `normalized=True` for `normalize_for_matching` output."""
@@ -133,3 +151,20 @@ def classify_tokens(topic: Query, tags: Mapping[str, Query], tokens: Tokens) -> 
     # Tags count only for relevant documents.
     columns = {"relevant": relevant, **{name: found[name] & relevant for name in tags}}
     return pd.DataFrame(columns, dtype=bool)
+
+
+def first_matching_clause(
+    query: Query, texts: pd.Series | Sequence[str], normalized: bool = False
+) -> list[str | None]:
+    """For each text, the source of the first of ``query.clauses()`` that matches it, or None.
+
+    Evaluated in one pass over all texts, like ``match_frame``.
+    """
+    clauses = query.clauses()
+    found = match_frame({str(i): clause for i, clause in enumerate(clauses)}, texts, normalized)
+    matrix = found.to_numpy(dtype=bool)
+    if not len(clauses):
+        return [None] * len(matrix)
+    first = matrix.argmax(axis=1)
+    any_match = matrix.any(axis=1)
+    return [clauses[k].source if hit else None for k, hit in zip(first, any_match, strict=True)]

@@ -25,6 +25,7 @@ __all__ = [
     "is_positional",
     "parse_tree",
     "positive_leaves",
+    "top_level_alternatives",
 ]
 
 # --------------------------------------------------------------------------- errors
@@ -414,6 +415,26 @@ def _flatten(children: list[Node], kind: type[And] | type[Or]) -> list[Node]:
     for child in children:
         out.extend(child.children if isinstance(child, kind) else [child])
     return out
+
+
+def top_level_alternatives(text: str) -> list[str]:
+    """The parts of a valid query joined by OR outside any parentheses, as source text.
+
+    OR binds loosest, so each part is a query of its own and the query matches exactly when one
+    of them does: "a b OR (c OR d) OR e NEAR/2 f" has the parts "a b", "(c OR d)", "e NEAR/2 f".
+    A query without such an OR is its own single part.
+    """
+    parts: list[str] = []
+    depth, start = 0, 0
+    for token in _tokenize_query(text):
+        if token.kind == _LPAREN:
+            depth += 1
+        elif token.kind == _RPAREN:
+            depth -= 1
+        elif token.kind in (_OR, _END) and depth == 0:
+            parts.append(text[start : token.pos].strip())
+            start = token.pos + len(token.text)
+    return parts
 
 
 def parse_tree(text: str) -> Node:
