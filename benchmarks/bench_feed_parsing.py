@@ -1,4 +1,4 @@
-"""Feed parsing throughput: feedparser's defaults against crawler.feeds.parse_feed.
+"""Feed parsing throughput: feedparser's defaults against crawler.kinds.rss.parse_feed.
 
 Parses every .xml document of the feedparser robustness corpus with ``feedparser.parse`` as
 shipped (HTML sanitizing and relative-URI resolution on) and with ``parse_feed``, several
@@ -25,13 +25,13 @@ from pathlib import Path
 
 import feedparser
 
-# feedparser's XML driver preference as shipped; crawler.feeds changes it when imported.
+# feedparser's XML driver preference as shipped; crawler.kinds.rss changes it when imported.
 SHIPPED_XML_PARSERS = list(feedparser.api.PREFERRED_XML_PARSERS)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crawler.feeds import parse_feed  # noqa: E402 - after the path set-up above
+from crawler.kinds.rss import parse_feed  # noqa: E402 - after the path set-up above
 
 PROJECT_XML_PARSERS = list(feedparser.api.PREFERRED_XML_PARSERS)
 

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from crawler.kinds import DEFAULT_KIND, KINDS
+
 PACKAGED_CONFIG = Path(__file__).with_name("default_config.yaml")
 CONFIG_ENV = "BORDERWATCH_CONFIG"
 DATABASE_ENV = "BORDERWATCH_DATABASE_URL"
@@ -220,14 +222,15 @@ class EmailSettings(_Strict):
         return self.unsubscribe or f"mailto:{self.sender}?subject=unsubscribe"
 
 
-FeedKind = Literal["rss", "gnews", "sitemap", "site"]
+# The kinds the crawler knows, from its registry (crawler/kinds/), which loads no parser.
+FeedKind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 
 
 class FeedSpec(_Strict):
     """One fetch target of a source: a feed, a search feed, a news sitemap or a listing page."""
 
     url: str
-    kind: FeedKind = "rss"
+    kind: FeedKind = DEFAULT_KIND
     article_pattern: str | None = None
     next_pattern: str | None = None
     max_pages: int = Field(3, ge=1, le=50)
@@ -250,9 +253,10 @@ class FeedSpec(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _site_needs_pattern(self) -> FeedSpec:
-        if self.kind == "site" and not self.article_pattern:
-            raise ValueError("a feed of kind 'site' needs an article_pattern")
+    def _kind_options(self) -> FeedSpec:
+        for option in KINDS[self.kind].requires:
+            if not getattr(self, option):
+                raise ValueError(f"a feed of kind {self.kind!r} needs an {option}")
         return self
 
 

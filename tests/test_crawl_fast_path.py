@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.feeds import _parse
-from crawler.feeds_fast import read_plain_feed
+from crawler.kinds.rss import _parse
+from crawler.kinds.rss_fast import read_plain_feed
 from tests.test_feed_corpus import corpus_files
 
 REPO = Path(__file__).resolve().parents[1]

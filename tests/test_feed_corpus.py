@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from crawler.dates import to_utc_iso
-from crawler.feeds import FeedResult, _parse, html_to_text, parse_feed
+from crawler.kinds.rss import FeedResult, _parse, html_to_text, parse_feed
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 # The corpus was written for a test server on this address; "docuri" expectations use it.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.dates import plausible, to_utc_datetime, to_utc_iso
-from crawler.feeds import FeedResult, _parse, html_to_text, parse_feed
+from crawler.kinds.rss import FeedResult, _parse, html_to_text, parse_feed
 
 DATA = Path(__file__).resolve().parent / "data" / "feeds"
 NOW = datetime(2025, 10, 27, 12, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sitemaps import SitemapResult, decompress_gzip, parse_sitemap
+from crawler.documents import decompress_gzip
+from crawler.kinds.sitemap import SitemapResult, parse_sitemap
 
 DATA = Path(__file__).resolve().parent / "data" / "feeds"
 NOW = datetime(2025, 10, 27, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ crawler keeps plain text only (tags are stripped here in one linear pass and two
 expressions), so both passes would be pure cost, and on feeds of real size they take most of
 feedparser's time.
 
-Plain RSS 2.0 and Atom 1.0 in UTF-8, most real feeds, are read by crawler.feeds_fast with lxml
+Plain RSS 2.0 and Atom 1.0 in UTF-8, most real feeds, are read by crawler.kinds.rss_fast with lxml
 instead, into the same feedparser-shaped entries; anything unusual still goes to feedparser.
 
 Hostile input: documents whose DOCTYPE declares entities are refused (feedparser's fallback
@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import feedparser
@@ -36,13 +35,11 @@ from feedparser.encodings import RE_XML_PI_ENCODING, convert_to_utf8
 from lxml import etree
 
 from crawler.dates import REGIONAL_ZONES, plausible, to_utc_datetime, to_utc_iso
-from crawler.feeds_fast import read_plain_feed
-from crawler.sitemaps import GZIP_MAGIC, MAX_DECOMPRESSED_BYTES, decompress_gzip
+from crawler.documents import hardened_xml_parser, http_url, language_tag, one_line, unpack_body
+from crawler.kinds import Reading
+from crawler.kinds.rss_fast import read_plain_feed
 
-__all__ = ["FeedResult", "html_to_text", "parse_feed"]
-
-#: Larger bodies are refused before parsing (the crawler's own download limit is lower).
-MAX_BODY_BYTES = MAX_DECOMPRESSED_BYTES
+__all__ = ["FeedResult", "html_to_text", "parse_feed", "read"]
 
 #: When a feed's declared charset is wrong, feedparser falls back to windows-1252; outlets in the
 #: region that mislabel their feeds use the Arabic-script code page, so that is weighed too.
@@ -144,11 +141,6 @@ def html_to_text(value: str | None) -> str:
     return " ".join(value.split())
 
 
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "malformed document"
@@ -160,7 +152,7 @@ def _describe(exc: BaseException | None) -> str:
             where = f" (line {exc.getLineNumber()}, column {exc.getColumnNumber()})"
         except Exception:  # noqa: BLE001 - position is a nicety
             where = ""
-    return _one_line(f"{type(exc).__name__}: {text}{where}")
+    return one_line(f"{type(exc).__name__}: {text}{where}")
 
 
 def _header_map(headers: Mapping[Any, Any] | None) -> dict[str, str]:
@@ -189,29 +181,12 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
-def _http_url(candidate: Any, base: str) -> str | None:
-    if not candidate or not isinstance(candidate, str):
-        return None
-    candidate = candidate.strip()
-    if not candidate:
-        return None
-    try:
-        absolute = urljoin(base, candidate) if base else candidate
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    # urlsplit lower-cases the scheme; so does the returned URL ("HTTP://" is valid too).
-    return parts.scheme + absolute[len(parts.scheme) :]
-
-
 def _base_url(url: str, content_location: str | None) -> str:
     if content_location:
-        resolved = _http_url(content_location, url)
+        resolved = http_url(content_location, url)
         if resolved:
             return resolved
-    return url if _http_url(url, "") else ""
+    return url if http_url(url, "") else ""
 
 
 def _declares_entities(utf8: bytes) -> bool:
@@ -319,18 +294,18 @@ def _entry_url(entry: Mapping, base: str) -> str | None:
     # feedparser copies a guid/id without a <link> into "link" (guidislink); such an id counts
     # only as an absolute http(s) URL, so an Atom id like "2" never becomes <base>/2.
     if not (link and link == entry_id and dict.get(entry, "guidislink")):
-        url = _http_url(link, base)
+        url = http_url(link, base)
         if url:
             return url
     if isinstance(entry_id, str) and entry_id.strip().lower().startswith(("http://", "https://")):
-        url = _http_url(entry_id, "")
+        url = http_url(entry_id, "")
         if url:
             return url
     links = entry.get("links") or ()
     for wanted in ("alternate", "enclosure"):
         for candidate in links:
             if candidate.get("rel", "alternate") == wanted:
-                url = _http_url(candidate.get("href"), base)
+                url = http_url(candidate.get("href"), base)
                 if url:
                     return url
     return None
@@ -353,13 +328,6 @@ def _entry_datetime(entry: Mapping, key: str) -> datetime | None:
     if isinstance(raw, str):
         # feedparser gives up on RFC 822 dates without a zone; read those as UTC.
         return to_utc_datetime(raw)
-    return None
-
-
-def _language(*candidates: Any) -> str | None:
-    for value in candidates:
-        if isinstance(value, str) and value.strip():
-            return value.strip().replace("_", "-").lower()
     return None
 
 
@@ -431,11 +399,11 @@ def _build_item(
                 and (title[-len(suffix) :].casefold() == suffix.casefold())
             ):
                 title = title[: -len(suffix)].rstrip()
-        source_url = _http_url(outlet.get("href"), "")
+        source_url = http_url(outlet.get("href"), "")
 
     author = entry.get("author")
     author = (" ".join(author.split()) or None) if isinstance(author, str) else None
-    language = _language(
+    language = language_tag(
         entry.get("language"),
         (entry.get("title_detail") or {}).get("language"),
         (entry.get("summary_detail") or {}).get("language"),
@@ -473,13 +441,7 @@ def _neutralize_char_refs(utf8: bytes) -> bytes:
 
 
 def _rebuild_xml(utf8: bytes) -> bytes | None:
-    parser = etree.XMLParser(
-        recover=True,
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-    )
+    parser = hardened_xml_parser(recover=True)
     root = etree.fromstring(_neutralize_char_refs(utf8), parser)
     if root is None:
         return None
@@ -534,16 +496,14 @@ def _slow_parse(
         except Exception as exc:  # noqa: BLE001 - see above
             failures.append(exc)
     if parsed is None:
-        return FeedResult(
-            [], False, _one_line(f"feedparser failed: {failures[0]!r}"), None, None, 0
-        )
+        return FeedResult([], False, one_line(f"feedparser failed: {failures[0]!r}"), None, None, 0)
     feed = parsed.get("feed") or {}
     entries = parsed.get("entries") or []
     is_feed = bool(parsed.get("version")) or bool(entries)
 
     error = None
     if failures:
-        error = _one_line(f"malformed document, repaired before parsing: {failures[0]!r}")
+        error = one_line(f"malformed document, repaired before parsing: {failures[0]!r}")
     elif parsed.get("bozo"):
         bozo = parsed.get("bozo_exception")
         error = _describe(bozo)
@@ -570,13 +530,10 @@ def _parse(
     if isinstance(body, str):
         body = body.encode("utf-8")
     body = bytes(body or b"")
-    if len(body) > MAX_BODY_BYTES:
-        return FeedResult([], False, f"body larger than {MAX_BODY_BYTES} bytes", None, None, 0)
-    if body[:2] == GZIP_MAGIC:
-        try:
-            body = decompress_gzip(body)
-        except ValueError as exc:
-            return FeedResult([], False, _one_line(str(exc)), None, None, 0)
+    try:
+        body = unpack_body(body)
+    except ValueError as exc:
+        return FeedResult([], False, one_line(str(exc)), None, None, 0)
     if not body.strip():
         return FeedResult([], False, "empty body", None, None, 0)
 
@@ -649,4 +606,32 @@ def parse_feed(
             keep_without_url=False,
         )
     except Exception as exc:  # noqa: BLE001 - a hostile document must not stop a crawl
-        return FeedResult([], False, _one_line(f"feed parsing failed: {exc!r}"), None, None, 0)
+        return FeedResult([], False, one_line(f"feed parsing failed: {exc!r}"), None, None, 0)
+
+
+def read(response: Any, target: dict[str, Any], *, page: int, now: datetime) -> Reading:
+    """The ``rss`` kind: one feed document of ``target`` as a Reading."""
+    return read_feed(response, target, now=now, kind="rss")
+
+
+def read_feed(response: Any, target: dict[str, Any], *, now: datetime, kind: str) -> Reading:
+    """A fetched feed as a Reading: damage that cost every item, or a body that is no feed, is
+    an error; damage the reader got past, and a feed without entries, are warnings."""
+    result = parse_feed(
+        response.body,
+        url=response.url,
+        source=target["source"],
+        headers=response.headers,
+        kind=kind,
+        now=now,
+    )
+    reading = Reading(items=result.items, ttl=result.ttl_seconds)
+    if not result.is_feed:
+        reading.error = result.error or "not a feed"
+    elif result.error and not result.items:
+        reading.error = result.error
+    elif result.error:
+        reading.warning = result.error
+    elif not result.entries:
+        reading.warning = "the feed has no entries"
+    return reading

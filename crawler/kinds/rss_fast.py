@@ -3,7 +3,7 @@
 Most real feeds are unremarkable RSS 2.0 in UTF-8; feedparser's generality costs about a
 millisecond per document even when the document is tiny. This module reads such documents with
 libxml2 and describes each entry the way feedparser would (the same keys and content types),
-so that crawler.feeds builds the item with the same code either way.
+so that crawler.kinds.rss builds the item with the same code either way.
 
 It accepts only what it can read exactly as feedparser does and returns None for anything
 else, and the caller then uses feedparser: another charset, a DOCTYPE (entities), xml:base or
@@ -21,6 +21,7 @@ from typing import Any
 from lxml import etree
 
 from crawler.dates import to_utc_datetime
+from crawler.documents import hardened_xml_parser
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ATOM_TYPES = {"text": "text/plain", "html": "text/html"}
@@ -63,15 +64,7 @@ class _NotPlain(Exception):
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-        strip_cdata=True,
-    )
+    return hardened_xml_parser(remove_comments=True, remove_pis=True, strip_cdata=True)
 
 
 def _text(element: etree._Element) -> str:

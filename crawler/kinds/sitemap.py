@@ -8,26 +8,20 @@ the caller to fetch. Plain-text sitemaps (one URL a line) are accepted too.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from typing import Any
 
 from lxml import etree
 
 from crawler.dates import to_utc_iso
+from crawler.documents import hardened_xml_parser, http_url, language_tag, one_line, unpack_body
+from crawler.kinds import Reading
 
-__all__ = [
-    "GZIP_MAGIC",
-    "MAX_DECOMPRESSED_BYTES",
-    "SitemapResult",
-    "decompress_gzip",
-    "parse_sitemap",
-]
+__all__ = ["SitemapResult", "parse_sitemap", "read"]
 
-GZIP_MAGIC = b"\x1f\x8b"
-#: The sitemap protocol caps an uncompressed sitemap at 50 MiB; more is a decompression bomb.
-MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
+#: Child sitemaps of a sitemap index followed per target (news sitemaps are small and recent).
+MAX_CHILD_SITEMAPS = 20
 #: A sitemap index lists at most 50,000 sitemaps and a sitemap at most 50,000 URLs.
 MAX_ENTRIES = 50_000
 
@@ -46,50 +40,6 @@ class SitemapResult:
     sitemaps: list[str] = field(default_factory=list)
     error: str | None = None
     dropped: int = 0
-
-
-def decompress_gzip(body: bytes, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
-    """Decompress a gzip body (all members), refusing to produce more than ``limit`` bytes.
-
-    Raises ValueError when the output would exceed ``limit`` or the data is not valid gzip.
-    """
-    out = bytearray()
-    data = body
-    while data[:2] == GZIP_MAGIC:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            # max_length bounds memory however well the input compresses.
-            out += inflater.decompress(data, limit - len(out) + 1)
-        except zlib.error as exc:
-            raise ValueError(f"invalid gzip data: {exc}") from None
-        if len(out) > limit or inflater.unconsumed_tail:
-            raise ValueError(f"gzip body inflates to more than {limit} bytes")
-        if not inflater.eof:
-            raise ValueError("truncated gzip data")
-        data = inflater.unused_data
-    return bytes(out)
-
-
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _http_url(candidate: str | None, base: str) -> str | None:
-    if not candidate:
-        return None
-    candidate = candidate.strip()
-    if not candidate:
-        return None
-    try:
-        absolute = urljoin(base, candidate)
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    # urlsplit lower-cases the scheme; so does the returned URL ("HTTP://" is valid too).
-    return parts.scheme + absolute[len(parts.scheme) :]
 
 
 def _localname(element: etree._Element) -> str:
@@ -129,15 +79,9 @@ def _children(element: etree._Element) -> dict[str, etree._Element]:
     return found
 
 
-def _language(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value.strip().replace("_", "-").lower() or None
-
-
 def _url_item(entry: etree._Element, *, url: str, source: str, now: datetime | None) -> dict | None:
     fields = _children(entry)
-    loc = _http_url(_text(fields.get("loc")), url)
+    loc = http_url(_text(fields.get("loc")), url)
     if loc is None:
         return None
     lastmod = _text(fields.get("lastmod"))
@@ -151,7 +95,7 @@ def _url_item(entry: etree._Element, *, url: str, source: str, now: datetime | N
         if publication is not None:
             publication_fields = _children(publication)
             publication_name = _text(publication_fields.get("name"))
-            language = _language(_text(publication_fields.get("language")))
+            language = language_tag(_text(publication_fields.get("language")))
     updated = to_utc_iso(lastmod, now=now)
     published = to_utc_iso(publication_date, now=now) if publication_date else None
     return {
@@ -179,7 +123,7 @@ def _parse_text_sitemap(body: bytes, *, url: str, source: str) -> SitemapResult:
             break
         # Text sitemaps hold absolute URLs only: a line of prose must not become a URL.
         line = raw.strip()
-        loc = _http_url(line, "") if line and not any(c.isspace() for c in line) else None
+        loc = http_url(line, "") if line and not any(c.isspace() for c in line) else None
         if loc is None:
             if raw.strip():
                 result.dropped += 1
@@ -206,23 +150,14 @@ def _parse_text_sitemap(body: bytes, *, url: str, source: str) -> SitemapResult:
 
 def _xml_parser(recover: bool) -> etree.XMLParser:
     # No entity expansion, no DTD or network access, libxml2's size limits kept.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
-        recover=recover,
-    )
+    return hardened_xml_parser(remove_comments=True, remove_pis=True, recover=recover)
 
 
 def _parse_xml(body: bytes) -> tuple[etree._Element | None, str | None]:
     try:
         return etree.fromstring(body, _xml_parser(recover=False)), None
     except etree.XMLSyntaxError as exc:
-        error = f"malformed XML: {_one_line(str(exc))}"
+        error = f"malformed XML: {one_line(str(exc))}"
     # A truncated or sloppy sitemap still yields the URLs before the damage.
     try:
         root = etree.fromstring(body, _xml_parser(recover=True))
@@ -232,13 +167,10 @@ def _parse_xml(body: bytes) -> tuple[etree._Element | None, str | None]:
 
 
 def _parse(body: bytes, *, url: str, source: str, now: datetime | None) -> SitemapResult:
-    if len(body) > MAX_DECOMPRESSED_BYTES:
-        return SitemapResult(error=f"body larger than {MAX_DECOMPRESSED_BYTES} bytes")
-    if body[:2] == GZIP_MAGIC:
-        try:
-            body = decompress_gzip(body)
-        except ValueError as exc:
-            return SitemapResult(error=_one_line(str(exc)))
+    try:
+        body = unpack_body(body)
+    except ValueError as exc:
+        return SitemapResult(error=one_line(str(exc)))
     stripped = body.strip()
     if not stripped:
         return SitemapResult(error="empty body")
@@ -258,7 +190,7 @@ def _parse(body: bytes, *, url: str, source: str, now: datetime | None) -> Sitem
             if len(result.sitemaps) >= MAX_ENTRIES:
                 result.error = result.error or f"more than {MAX_ENTRIES} sitemaps; rest ignored"
                 break
-            loc = _http_url(_text(_children(child).get("loc")), url)
+            loc = http_url(_text(_children(child).get("loc")), url)
             if loc is None:
                 result.dropped += 1
             else:
@@ -300,4 +232,20 @@ def parse_sitemap(
             body = body.encode("utf-8")
         return _parse(bytes(body or b""), url=url, source=source, now=now)
     except Exception as exc:  # noqa: BLE001 - a hostile document must not stop a crawl
-        return SitemapResult(error=_one_line(f"sitemap parsing failed: {exc!r}"))
+        return SitemapResult(error=one_line(f"sitemap parsing failed: {exc!r}"))
+
+
+def read(response: Any, target: dict[str, Any], *, page: int, now: datetime) -> Reading:
+    """The ``sitemap`` kind: a sitemap's URLs as items; a sitemap index's child sitemaps (on
+    the target's own URL only) as URLs to follow."""
+    result = parse_sitemap(response.body, url=response.url, source=target["source"], now=now)
+    reading = Reading(items=result.items)
+    if page == 1:
+        reading.follow = result.sitemaps[:MAX_CHILD_SITEMAPS]
+    if result.error and not (reading.items or reading.follow):
+        reading.error = result.error
+    elif result.error:
+        reading.warning = result.error
+    elif not (reading.items or reading.follow):
+        reading.warning = "the sitemap lists no URLs"
+    return reading

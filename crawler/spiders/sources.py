@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -31,10 +31,9 @@ from crawler.backoff import (
     polling_interval,
 )
 from crawler.extract import extract_article
-from crawler.feeds import parse_feed
 from crawler.items import TEXT_BLOCKED, TEXT_ERROR, TEXT_NOT_FETCHED, TEXT_OK, make_item
+from crawler.kinds import DEFAULT_KIND, KINDS, Kind
 from crawler.safety import refused_host
-from crawler.sitemaps import parse_sitemap
 from crawler.state import CrawlState
 
 BLOCKED_STATUSES = {401, 402, 403, 451}
@@ -42,8 +41,6 @@ BLOCKED_STATUSES = {401, 402, 403, 451}
 # the redirect middleware from following 301/302/307/308.
 ERROR_STATUSES = list(range(400, 600))
 TARGET_STATUSES = [304, *ERROR_STATUSES]
-# Child sitemaps of a sitemap index followed per target (news sitemaps are small and recent).
-MAX_CHILD_SITEMAPS = 20
 
 
 class SourcesSpider(scrapy.Spider):
@@ -134,47 +131,10 @@ class SourcesSpider(scrapy.Spider):
             return
 
         self.stats_parsed += 1
-        kind = target.get("kind", "rss")
-        items: list[dict[str, Any]]
-        error: str | None = None
-        warning: str | None = None
-        ttl: int | None = None
-        follow: list[str] = []
-        if kind in ("rss", "gnews"):
-            result = parse_feed(
-                response.body,
-                url=response.url,
-                source=target["source"],
-                headers=_headers(response),
-                kind=kind,
-                now=now,
-            )
-            items, ttl = result.items, result.ttl_seconds
-            if not result.is_feed:
-                error = result.error or "not a feed"
-            elif result.error and not items:
-                error = result.error
-            elif result.error:
-                warning = result.error
-            elif not result.entries:
-                warning = "the feed has no entries"
-        elif kind == "sitemap":
-            result = parse_sitemap(
-                response.body, url=response.url, source=target["source"], now=now
-            )
-            items = result.items
-            if top_level:
-                follow = result.sitemaps[:MAX_CHILD_SITEMAPS]
-            if result.error and not (items or follow):
-                error = result.error
-            elif result.error:
-                warning = result.error
-            elif not (items or follow):
-                warning = "the sitemap lists no URLs"
-        else:
-            items, follow = self._listing(response, target)
-            if not items and not response.meta.get("child"):
-                warning = f"no link matches article_pattern {target.get('article_pattern')!r}"
+        page = response.meta.get("page", 1)
+        reading = _kind(target).read(response, target, page=page, now=now)
+        items, follow, ttl = reading.items, reading.follow, reading.ttl
+        error, warning = reading.error, reading.warning
 
         if error and top_level:
             self._record_failure(target, now, error, None, response=response)
@@ -215,38 +175,9 @@ class SourcesSpider(scrapy.Spider):
                 newest=_newest(items),
             )
         for url in follow:
-            page = response.meta.get("page", 1) + 1
-            yield self._target_request(target, url, child=True, page=page)
+            yield self._target_request(target, url, child=True, page=page + 1)
         for item in fresh:
             yield from self._article(target, item)
-
-    def _listing(
-        self, response: Response, target: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[str]]:
-        """Article links and next pages of a listing page (kind ``site``)."""
-        if not hasattr(response, "css"):
-            return [], []
-        article = re.compile(target["article_pattern"])
-        items, seen = [], set()
-        for anchor in response.css("a[href]"):
-            href = urljoin(response.url, anchor.attrib.get("href", "").strip())
-            if not href.startswith(("http://", "https://")) or href in seen:
-                continue
-            if article.search(href):
-                seen.add(href)
-                title = " ".join(anchor.css("::text").getall()).strip() or None
-                items.append(make_item(url=href, title=title, published_source=None))
-        follow: list[str] = []
-        page = response.meta.get("page", 1)
-        pattern = target.get("next_pattern")
-        if pattern and page < int(target.get("max_pages") or 1):
-            nexts = re.compile(pattern)
-            for href in response.css("a[href]::attr(href)").getall():
-                absolute = urljoin(response.url, href.strip())
-                if nexts.search(absolute) and absolute != response.url:
-                    follow.append(absolute)
-                    break
-        return items, follow
 
     def target_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
@@ -258,9 +189,10 @@ class SourcesSpider(scrapy.Spider):
 
     # -- articles -------------------------------------------------------------------------------
     def _article(self, target: dict[str, Any], item: dict[str, Any]) -> Iterator[Any]:
-        # Search-feed links are news.google.com redirects to the outlet: the feed fields are
-        # kept and the link as collected, so the outlet's page is not fetched.
-        full_text = target.get("full_text", True) and target.get("kind") != "gnews"
+        # Some kinds' links lead nowhere worth fetching (search-feed redirects): the registry
+        # says so, and the feed fields are kept with the link as collected.
+        kind = _kind(target)
+        full_text = target.get("full_text", True) and kind.fetch_pages
         if not full_text:
             item.setdefault("text_status", TEXT_NOT_FETCHED)
             yield make_item(**item)
@@ -271,7 +203,7 @@ class SourcesSpider(scrapy.Spider):
             errback=self.article_failed,
             meta={
                 "item": item,
-                "listing": target.get("kind") == "site",
+                "page_title_wins": kind.page_title_wins,
                 "handle_httpstatus_list": ERROR_STATUSES,
             },
         )
@@ -289,7 +221,7 @@ class SourcesSpider(scrapy.Spider):
         item["text_status"] = extraction.status
         if extraction.status == TEXT_OK:
             item["text"] = extraction.text
-        if response.meta.get("listing") and extraction.title:
+        if response.meta.get("page_title_wins") and extraction.title:
             # A listing page's link text may be "Read more"; the page knows its own title.
             item["title"] = extraction.title
         item.setdefault("title", extraction.title)
@@ -453,12 +385,8 @@ def _newest(items: list[dict[str, Any]]) -> str | None:
     return max(dates) if dates else None
 
 
-def _headers(response: Response) -> dict[str, str]:
-    return {
-        k.decode("latin-1").lower(): v[0].decode("latin-1")
-        for k, v in response.headers.items()
-        if v
-    }
+def _kind(target: dict[str, Any]) -> Kind:
+    return KINDS[target.get("kind") or DEFAULT_KIND]
 
 
 def _naive(moment: datetime) -> datetime:
