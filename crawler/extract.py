@@ -15,7 +15,7 @@ import trafilatura
 from lxml import html as lxml_html
 
 from crawler.dates import plausible, to_utc_iso
-from crawler.items import TEXT_EMPTY, TEXT_OK
+from pipeline.items import TEXT_EMPTY, TEXT_OK
 
 # Fewer characters than this is a teaser, a paywall notice or a video page, not an article.
 MIN_TEXT_CHARS = 200
@@ -29,7 +29,7 @@ _DATE_PARAMS = {
 
 @dataclass
 class Extraction:
-    """What a page yields; ``status`` is a crawler.items TEXT_* value."""
+    """What a page yields; ``status`` is a pipeline.items TEXT_* value."""
 
     title: str | None = None
     text: str | None = None

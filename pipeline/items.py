@@ -1,13 +1,22 @@
 """The public item format: what spiders yield and what ``borderwatch ingest`` reads.
 
 One JSON object per item. Only ``url`` is required; unknown fields are ignored. ``validate_item``
-turns one decoded object into a clean dict or raises ItemError with a message for the user.
+turns one decoded object into a clean dict or raises ItemError with a message for the user;
+``make_item`` is how the crawler builds one.
+
+This is the one definition of the format (docs/schema.md documents it). The crawler imports it
+too, so it stays a plain module: the standard library and pipeline.urls, nothing of the stages
+or the store (an import contract in pyproject.toml checks that).
+
+Items are plain dicts so that the staging files, ``borderwatch ingest`` files and other
+crawlers all speak the same JSON.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.urls import split_url
@@ -25,6 +34,20 @@ EXTRA_FIELDS = (
     "source_url",
 )
 FIELDS = PUBLIC_FIELDS + EXTRA_FIELDS
+
+# text_status values: what happened to the full text of an article.
+TEXT_OK = "ok"  # extracted from the article page
+TEXT_NOT_FETCHED = "not_fetched"  # full text is off for this source; feed fields only
+TEXT_EMPTY = "empty"  # the page had no extractable text (paywall, video, script-only)
+TEXT_BLOCKED = "blocked"  # the page answered 401/403/451 or robots.txt forbids it
+TEXT_ERROR = "error"  # the page could not be fetched (timeout, 5xx, too large)
+
+
+def make_item(**fields: Any) -> dict[str, Any]:
+    """An item with only known, non-empty fields and a collection time."""
+    item = {k: v for k, v in fields.items() if k in FIELDS and v not in (None, "")}
+    item.setdefault("collected_at", datetime.now(UTC).isoformat(timespec="seconds"))
+    return item
 
 
 class ItemError(ValueError):

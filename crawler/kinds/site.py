@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from crawler.items import make_item
 from crawler.kinds import Reading
+from pipeline.items import make_item
 
 
 def read(response: Any, target: dict[str, Any], *, page: int, now: datetime) -> Reading:

@@ -31,10 +31,10 @@ from crawler.backoff import (
     polling_interval,
 )
 from crawler.extract import extract_article
-from crawler.items import TEXT_BLOCKED, TEXT_ERROR, TEXT_NOT_FETCHED, TEXT_OK, make_item
 from crawler.kinds import DEFAULT_KIND, KINDS, Kind
 from crawler.safety import refused_host
 from crawler.state import CrawlState
+from pipeline.items import TEXT_BLOCKED, TEXT_ERROR, TEXT_NOT_FETCHED, TEXT_OK, make_item
 
 BLOCKED_STATUSES = {401, 402, 403, 451}
 # Statuses the callbacks handle themselves. Not "handle_httpstatus_all": that would also stop
