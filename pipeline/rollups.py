@@ -32,7 +32,7 @@ from sqlalchemy import (
     union,
 )
 
-from pipeline.schema import daily_coverage, daily_volume, metadata
+from pipeline.tables import daily_coverage, daily_volume, metadata
 
 
 def _coverage_table(name: str, period: str) -> Table:

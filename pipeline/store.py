@@ -42,7 +42,7 @@ from pipeline.schema import (
     story_keys,
     story_signatures,
 )
-from pipeline.stages.stories import BAND_RULE, TITLE_RULE, RecentIndex
+from pipeline.story_index import BAND_RULE, TITLE_RULE, RecentIndex
 
 # How SQLAlchemy stores a DateTime in SQLite (its default storage format).
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"

@@ -1,4 +1,6 @@
-"""The database tables. Their names and columns are public: docs/schema.md documents them.
+"""The base tables of the database. Their names and columns are public: docs/schema.md
+documents them. The rollups (pipeline/rollups.py) and the views (pipeline/views.py) extend this
+metadata; pipeline/schema.py gathers all three: import the schema from there.
 
 Times are stored as naive UTC datetimes (the same on SQLite and PostgreSQL); ``day`` columns are
 the UTC calendar day of an article's publication date (its collection time when it has none).
@@ -234,7 +236,3 @@ digests = Table(
     Column("sent_at", DateTime),
     PrimaryKeyConstraint("day", "recipient"),
 )
-
-# Rollups, views and reading indexes over these tables register themselves on ``metadata``.
-import pipeline.rollups  # noqa: E402, F401
-import pipeline.views  # noqa: E402, F401

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Index, event, inspect, text
 
-from pipeline.schema import daily_coverage, daily_volume, metadata
+from pipeline.tables import daily_coverage, daily_volume, metadata
 
 # A trend for one tag over a few sources reads only this index (covering: no table lookups).
 Index(

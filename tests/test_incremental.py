@@ -13,8 +13,8 @@ from sqlalchemy import text
 from borderwatch.rules import processing_rules
 from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
-from pipeline.stages.stories import BAND_RULE, TITLE_RULE
 from pipeline.store import Store
+from pipeline.story_index import BAND_RULE, TITLE_RULE
 from tests.conftest import base_config, make_config
 from tests.test_stories import GROUPS, article_item
 

@@ -19,8 +19,8 @@ from borderwatch.rules import processing_rules
 from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.schema import article_tags, articles, stories, story_keys, story_signatures
-from pipeline.stages.stories import BAND_RULE, TITLE_RULE
 from pipeline.store import Store
+from pipeline.story_index import BAND_RULE, TITLE_RULE
 from tests.conftest import base_config, make_config
 from tests.test_stories import all_items
 

@@ -15,13 +15,12 @@ earlier articles, by these rules:
 Otherwise the article starts a new story. The exact canonical URL needs no rule here: an
 article whose canonical URL is stored is the same article and never reaches this stage.
 
-The store looks up what this stage needs (``RecentIndex``: the stored keys equal to the batch's
-keys, with the signatures of the articles they point to); this stage does no I/O.
+The store looks up what this stage needs (``pipeline.story_index.RecentIndex``: the stored keys
+equal to the batch's keys, with the signatures of the articles they point to); this stage does
+no I/O.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,30 +28,9 @@ import pandas as pd
 from pipeline import minhash
 from pipeline.membership import find_members, sorted_unique, unique_counts
 from pipeline.stages.words import ArticleWords, article_words
+from pipeline.story_index import TITLE_RULE, RecentIndex
 
-# Rule codes of the keys of a ``RecentIndex`` (story_keys stores the title keys; the band keys
-# are stored as story_signatures.bands).
-TITLE_RULE = 1
-BAND_RULE = 2
 MIN_TITLE_WORDS = 3
-
-
-@dataclass(frozen=True)
-class RecentIndex:
-    """Stored story keys matching a batch, and the signatures of the articles they name.
-
-    ``keys``: columns key, rule, article_id, story_id, day (a date).
-    ``signatures``: columns article_id, signature (bytes of ``minhash.BINS`` uint32 values).
-    """
-
-    keys: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            {"key": [], "rule": [], "article_id": [], "story_id": [], "day": []}
-        )
-    )
-    signatures: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame({"article_id": [], "signature": []})
-    )
 
 
 def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.DataFrame:

@@ -64,7 +64,8 @@ def _refingerprint_batch(conn: Connection, ids: list[int]) -> None:
 
     from pipeline import minhash
     from pipeline.stages.relevance import add_normalized_text
-    from pipeline.stages.stories import BAND_RULE, fingerprint
+    from pipeline.stages.stories import fingerprint
+    from pipeline.story_index import BAND_RULE
 
     rows = conn.execute(
         select(
