@@ -1,4 +1,5 @@
-"""The borderwatch daemon: APScheduler jobs built from config.yaml (``borderwatch run``).
+"""The borderwatch daemon: APScheduler jobs built from config.yaml (``borderwatch run``, and
+``python scheduler.py``, its entry point at the top of the repository).
 
 Three jobs with fixed ids: ``collect`` on an interval, ``digest`` daily at a local time in an
 IANA zone, ``health`` on an interval. Jobs live in a MemoryJobStore that is rebuilt from the

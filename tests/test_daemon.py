@@ -300,3 +300,19 @@ def test_one_daemon_per_database_on_every_backend(tmp_path: Path, db_url: str) -
         for daemon in (first, third):
             if daemon is not None:
                 daemon.kill()
+
+
+def test_scheduler_py_runs_the_daemon_jobs(tmp_path: Path) -> None:
+    """``python scheduler.py`` is ``borderwatch run``: here with ``--once``, every job once."""
+    config_path = write_config(tmp_path, base_config(tmp_path))
+    db_url = f"sqlite:///{tmp_path / 'data' / 'borderwatch.sqlite'}"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scheduler.py"), "--config", str(config_path), "--once"],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert scalar(db_url, "SELECT count(*) FROM runs WHERE job='collect' AND status='ok'") == 1
+    assert scalar(db_url, "SELECT count(*) FROM runs WHERE job='health' AND status='ok'") == 1

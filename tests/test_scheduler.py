@@ -12,8 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
 from sqlalchemy import text
 
-import scheduler as daemon
-from borderwatch import jobs
+from borderwatch import daemon, jobs
 from borderwatch.timing import latest_slot, next_slot, pending_digest_days, slot_on
 from pipeline.store import Store
 from tests.conftest import base_config, make_config

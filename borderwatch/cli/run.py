@@ -26,11 +26,11 @@ def run(app: App, once: bool) -> None:
     if once:
         _run_once(app)
         return
-    import scheduler
+    from borderwatch.daemon import DaemonRefused, run_daemon
 
     try:
-        scheduler.run_daemon(config, app.config_path, app.db_override)
-    except scheduler.DaemonRefused as exc:
+        run_daemon(config, app.config_path, app.db_override)
+    except DaemonRefused as exc:
         fail(str(exc), status=1)
 
 
