@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from borderwatch.progress import Progress
 from crawler.staging import StagingArea
 from pipeline.items import ItemError, item_from_line
-from pipeline.process import ProcessingRules, ProcessResult, prepare_chunk, store_prepared
+from pipeline.process import (
+    ProcessingRules,
+    ProcessResult,
+    drop_stored_items,
+    prepare_chunk,
+    store_prepared,
+)
 from pipeline.store import Store, utcnow
 
 if TYPE_CHECKING:
@@ -253,10 +259,7 @@ def _analyze(
 ) -> _Analyzed:
     items, problems = _read_items(path, start, end, first_line)
     count = len(items)
-    if items:
-        # Items whose URL is stored are not worth analyzing (a file ingested twice).
-        stored = store.stored_urls(item["url"] for item in items)
-        items = [item for item in items if item["url"] not in stored]
+    items = drop_stored_items(items, store)
     return _Analyzed(prepare_chunk(items, rules, now or utcnow()), count, problems)
 
 

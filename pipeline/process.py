@@ -58,27 +58,6 @@ class ProcessResult:
         self.skipped += other.skipped
 
 
-def run_stages(
-    items: Sequence[dict[str, Any]],
-    rules: ProcessingRules,
-    store: Store,
-    now: dt.datetime,
-) -> pd.DataFrame:
-    """The stages in order; returns the new articles ready to store."""
-    frame = identify(items, rules, now)
-    frame = drop_stored(frame, store)
-    if frame.empty:
-        return frame
-    return assign_to_stories(analyze(frame, rules), rules, store)
-
-
-def identify(
-    items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
-) -> pd.DataFrame:
-    """Items to a frame with sources, canonical URLs and title keys; one row per URL."""
-    return identify_articles(read_items(items, rules, now), rules)
-
-
 def read_items(
     items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
 ) -> pd.DataFrame:
@@ -90,6 +69,14 @@ def identify_articles(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFra
     """Canonical URLs, title keys and content hashes; one row per canonical URL."""
     frame = normalize(frame, dict(rules.outlet_names))
     return add_title_hash(drop_exact_duplicates(frame))
+
+
+def drop_stored_items(items: Sequence[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
+    """Leave out items whose URL is stored: not worth analyzing (a file ingested twice)."""
+    if not items:
+        return list(items)
+    stored = store.stored_urls(item["url"] for item in items)
+    return [item for item in items if item["url"] not in stored]
 
 
 def drop_stored(frame: pd.DataFrame, store: Store) -> pd.DataFrame:
@@ -148,12 +135,16 @@ def process_items(
     chunk: int = 0,
     now: dt.datetime | None = None,
 ) -> ProcessResult:
-    """Process one chunk of items and store it; a chunk already stored is skipped."""
+    """Process one chunk of items and store it; a chunk already stored is skipped.
+
+    The same steps in the same order as ``borderwatch ingest`` and ``collect`` (whose reading
+    and analysis run in a worker process): stored URLs dropped, ``prepare_chunk``, then
+    ``store_prepared``.
+    """
     if batch_id is not None and store.batch_done(batch_id, chunk):
         return ProcessResult(items=len(items), skipped=len(items))
-    now = now or utcnow()
-    frame = run_stages(items, rules, store, now)
-    return store_chunk(frame, len(items), rules, store, batch_id=batch_id, chunk=chunk)
+    frame = prepare_chunk(drop_stored_items(items, store), rules, now or utcnow())
+    return store_prepared(frame, len(items), rules, store, batch_id=batch_id, chunk=chunk)
 
 
 def store_prepared(
