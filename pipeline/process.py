@@ -31,12 +31,13 @@ class ProcessingRules:
     topic: Query
     tags: Mapping[str, Query]
     source_lookup: Mapping[str, str]
+    # Near-duplicate text within this many days: one story. Both come from config.yaml's
+    # processing section, whose model (borderwatch.config) holds their defaults.
+    story_window_days: int
+    near_duplicate_threshold: float
     outlet_names: Mapping[str, list[str]] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.
     title_window_days: int = 7
-    # Near-duplicate text within this many days: one story (config processing.*).
-    story_window_days: int = 14
-    near_duplicate_threshold: float = 0.4
 
     @property
     def index_days(self) -> int:

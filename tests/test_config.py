@@ -35,6 +35,28 @@ def test_without_a_config_file_the_packaged_default_is_used(tmp_path: Path, monk
     assert load_config().path == REPO / "config.yaml"
 
 
+def test_packaged_default_is_a_copy_of_the_root_config() -> None:
+    """The package ships a real file (a symbolic link breaks on checkouts without them)."""
+    from borderwatch.config import PACKAGED_CONFIG
+
+    assert not PACKAGED_CONFIG.is_symlink()
+    assert PACKAGED_CONFIG.read_bytes() == (REPO / "config.yaml").read_bytes(), (
+        "config.yaml changed: copy it to borderwatch/default_config.yaml"
+    )
+
+
+def test_processing_defaults_come_from_the_config_model() -> None:
+    """config.yaml states the model's processing defaults; the stages take theirs from it."""
+    from borderwatch.config import ProcessingSettings
+    from borderwatch.rules import processing_rules
+
+    shipped = load_config(REPO / "config.yaml")
+    assert shipped.processing == ProcessingSettings()
+    rules = processing_rules(shipped)
+    assert rules.story_window_days == ProcessingSettings().story_window_days
+    assert rules.near_duplicate_threshold == ProcessingSettings().near_duplicate_threshold
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

@@ -87,9 +87,9 @@ def assign_stories(
     frame: pd.DataFrame,
     index: RecentIndex,
     *,
-    threshold: float = 0.5,
-    story_window_days: int = 14,
-    title_window_days: int = 7,
+    threshold: float,
+    story_window_days: int,
+    title_window_days: int,
 ) -> pd.DataFrame:
     """Add ``story_id`` (an existing story, else NA) and ``story_key`` (a batch-local label).
 
