@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from borderwatch.collect import crawl_in_child, sync_configuration  # noqa: E402
 from borderwatch.config import PACKAGED_CONFIG, config_from_mapping  # noqa: E402
 from borderwatch.ingest import process_staging  # noqa: E402
-from borderwatch.rules import plan_targets, processing_rules  # noqa: E402
+from borderwatch.plan import plan_targets, processing_rules  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
 from crawler.staging import StagingArea  # noqa: E402
 from pipeline.store import Store, utcnow  # noqa: E402

@@ -195,14 +195,14 @@ def bench_config():
 
 
 def rules():
-    from borderwatch.rules import processing_rules
+    from borderwatch.plan import processing_rules
 
     return processing_rules(bench_config())
 
 
 def open_store(url: str):
     """The store with the benchmark's sources configured, as the command line prepares it."""
-    from borderwatch.rules import source_rows
+    from borderwatch.plan import source_rows
     from pipeline.store import Store
 
     store = Store(url)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from borderwatch.collect import sync_configuration  # noqa: E402
-from borderwatch.rules import processing_rules  # noqa: E402
+from borderwatch.plan import processing_rules  # noqa: E402
 from pipeline import coverage  # noqa: E402
 from pipeline.process import process_items  # noqa: E402
 from pipeline.schema import articles, metadata  # noqa: E402

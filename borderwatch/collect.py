@@ -19,9 +19,9 @@ from pathlib import Path
 
 from borderwatch.config import Config
 from borderwatch.ingest import process_staging
+from borderwatch.plan import crawl_options, feed_rows, plan_targets, processing_rules, source_rows
 from borderwatch.progress import Progress
 from borderwatch.retention import prune_expired_text
-from borderwatch.rules import crawl_options, feed_rows, plan_targets, processing_rules, source_rows
 from crawler.staging import StagingArea
 from pipeline.store import Store, utcnow
 

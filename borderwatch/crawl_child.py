@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from borderwatch.crawl_state import StoreCrawlState
-from crawler.run import run_crawl
+from crawler.crawl import run_crawl
 from crawler.state import MemoryState
 from pipeline.store import Store
 

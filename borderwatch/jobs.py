@@ -251,7 +251,7 @@ def scheduled_digest(snapshot: dict[str, Any], database_url: str) -> None:
 # -- health ------------------------------------------------------------------------------------
 def run_health(config: Config, database_url: str) -> int:
     """Judge every source's health, log the ones to look at, record the run; returns them."""
-    from borderwatch.health import flagged_sources, source_health
+    from borderwatch.source_health import flagged_sources, source_health
 
     store = _open_store(database_url, "health")
     if store is None:

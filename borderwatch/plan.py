@@ -8,7 +8,7 @@ from borderwatch.config import Config
 from crawler.backoff import FLAG_GONE
 from pipeline.process import ProcessingRules
 from pipeline.query import parse_query
-from pipeline.stages.sources import build_lookup
+from pipeline.stages.attribution import build_lookup
 
 
 def processing_rules(config: Config) -> ProcessingRules:

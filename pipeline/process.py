@@ -14,11 +14,11 @@ from typing import Any
 import pandas as pd
 
 from pipeline.query import Query, query_prefixes
+from pipeline.stages.attribution import resolve_sources
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
 from pipeline.stages.relevance import add_normalized_text, apply_queries
-from pipeline.stages.sources import resolve_sources
 from pipeline.stages.stories import add_title_hash, assign_stories, batch_keys, fingerprint
 from pipeline.stages.words import article_words
 from pipeline.store import Store, utcnow

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from borderwatch.collect import sync_configuration
 from borderwatch.config import Config
 from borderwatch.ingest import process_staging
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from crawler.staging import StagingArea
 from pipeline.process import process_items
 from pipeline.store import Store, make_engine

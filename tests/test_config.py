@@ -48,7 +48,7 @@ def test_packaged_default_is_a_copy_of_the_root_config() -> None:
 def test_processing_defaults_come_from_the_config_model() -> None:
     """config.yaml states the model's processing defaults; the stages take theirs from it."""
     from borderwatch.config import ProcessingSettings
-    from borderwatch.rules import processing_rules
+    from borderwatch.plan import processing_rules
 
     shipped = load_config(REPO / "config.yaml")
     assert shipped.processing == ProcessingSettings()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from borderwatch.cli import main
 from borderwatch.collect import sync_configuration
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.schema import metadata
 from pipeline.store import Store

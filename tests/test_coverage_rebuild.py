@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from borderwatch.cli import main
 from borderwatch.collect import sync_configuration
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.store import Store
 from tests.conftest import base_config, write_config

@@ -107,7 +107,7 @@ def test_410_gone_is_flagged_and_not_planned_again(tmp_path: Path, faults: Fault
     assert_healthy(report, stored, faults)
     assert_failed(row, "HTTP 410")
     assert row["flagged"].startswith("gone")
-    from borderwatch.rules import plan_targets
+    from borderwatch.plan import plan_targets
 
     config = make_config(tmp_path, base_config(tmp_path))
     due = [{**row, "next_fetch_at": None}]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert
 
-from borderwatch.health import source_health
+from borderwatch.source_health import source_health
 from pipeline.schema import articles
 from pipeline.store import Store
 

@@ -20,8 +20,8 @@ import pytest
 
 from pipeline.items import FIELDS
 from pipeline.stages import normalize as norm
+from pipeline.stages.attribution import resolve_sources
 from pipeline.stages.prepare import TEXT_COLUMNS, _utc_naive, items_to_frame
-from pipeline.stages.sources import resolve_sources
 from pipeline.urls import split_url
 
 PREFIXES = [

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.store import Store

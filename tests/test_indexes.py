@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from borderwatch.collect import sync_configuration
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.store import Store
 from tests.synthetic import make_items, persistence_config

@@ -147,7 +147,7 @@ def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
     """A staged batch is written by borderwatch, but a disk or a hand can damage it: each bad
     line is reported with its line number and the batch's other items are stored."""
     from borderwatch.ingest import process_staging
-    from borderwatch.rules import processing_rules
+    from borderwatch.plan import processing_rules
     from crawler.staging import StagingArea
     from pipeline.store import Store
     from tests.conftest import make_config

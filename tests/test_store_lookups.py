@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Integer, func, select, text
 
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.schema import article_tags, articles, stories, story_keys, story_signatures

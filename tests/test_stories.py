@@ -17,7 +17,7 @@ import pytest
 import yaml
 from sqlalchemy import inspect, text
 
-from borderwatch.rules import processing_rules, source_rows
+from borderwatch.plan import processing_rules, source_rows
 from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.store import Store

@@ -23,7 +23,7 @@ def demo(app: App, workdir: Path | None) -> None:
     Fully offline: serves about 40 articles from several outlets on 127.0.0.1, collects and
     processes them, writes the daily digest to the outbox and prints a coverage table.
     """
-    from borderwatch.demo.run import run_demo
+    from borderwatch.demo.walkthrough import run_demo
 
     if workdir is None:
         workdir = Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))

@@ -20,8 +20,8 @@ def ingest(app: App, file: Path) -> None:
     """
     from borderwatch.collect import sync_configuration
     from borderwatch.ingest import process_staging, stage_file
+    from borderwatch.plan import processing_rules
     from borderwatch.progress import Progress
-    from borderwatch.rules import processing_rules
     from crawler.staging import StagingArea
 
     config = app.config

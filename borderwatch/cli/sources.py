@@ -36,7 +36,7 @@ def check(app: App, keys: tuple[str, ...]) -> None:
     failed, so a script can vet config.yaml.
     """
     from borderwatch.collect import check_in_child
-    from borderwatch.rules import plan_targets
+    from borderwatch.plan import plan_targets
 
     config = app.config
     unknown = [k for k in keys if config.source(k) is None]

@@ -14,8 +14,8 @@ from borderwatch.cli.app import App, main, pass_app
 @pass_app
 def status(app: App) -> None:
     """Show whether the daemon runs, each job's last run and next run, and source health."""
-    from borderwatch.health import source_health
     from borderwatch.lock import DAEMON, DatabaseLock
+    from borderwatch.source_health import source_health
     from borderwatch.timing import next_slot
     from pipeline.store import utcnow
 
@@ -111,7 +111,7 @@ def _time(value: Any) -> str:
 def _delta(value: Any) -> str:
     import pandas as pd
 
-    from borderwatch.health import human_duration
+    from borderwatch.source_health import human_duration
 
     if value is None or value is pd.NaT:
         return "-"

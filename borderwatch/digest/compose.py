@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 
 from borderwatch.digest import ledger
-from borderwatch.digest.health import source_problems
+from borderwatch.digest.problems import source_problems
 from borderwatch.spikes import SpikeRule, baseline, spike_flags
 from borderwatch.timing import slot_on
 from pipeline.schema import article_tags, articles, sources, stories

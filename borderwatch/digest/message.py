@@ -19,9 +19,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from borderwatch.config import Config
-from borderwatch.digest.chart import trend_chart_png
 from borderwatch.digest.compose import DigestContent
 from borderwatch.digest.render import render_html, render_text, subject
+from borderwatch.digest.trend_chart import trend_chart_png
 
 
 @dataclass(frozen=True)

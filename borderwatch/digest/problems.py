@@ -1,5 +1,5 @@
 """Which sources need attention in the digest: the failing and silent sources of
-``borderwatch.health.source_health``, judged with the digest's thresholds.
+``borderwatch.source_health.source_health``, judged with the digest's thresholds.
 
 The digest depends only on the columns of the frame returned here: ``source``, ``name``,
 ``status`` (``failing`` or ``silent``) and ``detail`` (one line for a reader).
@@ -11,7 +11,7 @@ import datetime as dt
 
 import pandas as pd
 
-from borderwatch.health import flagged_sources, source_health
+from borderwatch.source_health import flagged_sources, source_health
 from pipeline.store import Store
 
 PROBLEM_COLUMNS = ["source", "name", "status", "detail"]
@@ -29,7 +29,7 @@ def source_problems(
 
     Failing: a feed flagged or failed ``failing_after`` times in a row. Silent: no new article
     for ``silence_factor`` times the source's usual gap and at least ``silent_after``, or
-    fetched without error but never an article (see ``borderwatch.health``).
+    fetched without error but never an article (see ``borderwatch.source_health``).
     """
     health = flagged_sources(
         source_health(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import css_inline
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from borderwatch.digest.chart import sparkline
 from borderwatch.digest.compose import ALL, DigestContent
+from borderwatch.digest.trend_chart import sparkline
 
 # Tag badge colours (background, text), assigned in the configured order of the tags.
 _PALETTE = [
