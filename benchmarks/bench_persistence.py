@@ -32,9 +32,10 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from borderwatch.collect import sync_configuration  # noqa: E402
 from borderwatch.plan import processing_rules  # noqa: E402
 from pipeline import coverage  # noqa: E402
+from pipeline.engine import make_engine  # noqa: E402
 from pipeline.process import process_items  # noqa: E402
 from pipeline.schema import articles, metadata  # noqa: E402
-from pipeline.store import Store, make_engine  # noqa: E402
+from pipeline.store import Store  # noqa: E402
 from tests.synthetic import make_items, persistence_config  # noqa: E402
 
 

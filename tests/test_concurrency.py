@@ -19,8 +19,9 @@ from borderwatch.config import Config
 from borderwatch.ingest import process_staging
 from borderwatch.plan import processing_rules
 from crawler.staging import StagingArea
+from pipeline.engine import make_engine
 from pipeline.process import process_items
-from pipeline.store import Store, make_engine
+from pipeline.store import Store
 from tests.synthetic import make_items, persistence_config
 
 FORK = multiprocessing.get_context("fork")

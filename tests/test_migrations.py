@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from borderwatch.cli import main
 from pipeline import migrations
+from pipeline.engine import make_engine
 from pipeline.schema import metadata
-from pipeline.store import Store, make_engine
+from pipeline.store import Store
 from tests.conftest import REPO, base_config, write_config
 from tests.dbcheck import assert_coverage_equals_rebuild
 

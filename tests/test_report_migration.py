@@ -11,8 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from pipeline import migrations
+from pipeline.engine import make_engine
 from pipeline.rollups import ROLLUPS
-from pipeline.store import Store, make_engine
+from pipeline.store import Store
 from pipeline.views import VIEW_NAMES, drop_views
 from tests import reports_data
 from tests.conftest import REPO

@@ -16,7 +16,7 @@ def db() -> None:
 
 def _engine(app: App):  # -> sqlalchemy.Engine
     """An engine without the revision check that opening a Store does."""
-    from pipeline.store import make_engine
+    from pipeline.engine import make_engine
 
     return make_engine(app.database_url)
 

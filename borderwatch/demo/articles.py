@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["OUTLETS", "ArticleSpec", "OutletSpec", "sample_articles"]
+__all__ = ["OUTLETS", "ArticleSpec", "OutletSpec"]
 
 
 @dataclass(frozen=True)
@@ -144,23 +144,3 @@ OUTLETS: tuple[OutletSpec, ...] = (
         sections=("Balochistan", "Pakistan"),
     ),
 )
-
-
-def sample_articles() -> tuple[ArticleSpec, ...]:
-    """Every article of every outlet, in no particular order."""
-    # Imported here because the content modules import ArticleSpec from this module.
-    from borderwatch.demo import (
-        articles_af,
-        articles_intl,
-        articles_native,
-        articles_pk,
-        articles_wire,
-    )
-
-    return (
-        *articles_pk.ARTICLES,
-        *articles_af.ARTICLES,
-        *articles_intl.ARTICLES,
-        *articles_native.ARTICLES,
-        *articles_wire.ARTICLES,
-    )

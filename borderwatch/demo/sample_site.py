@@ -24,7 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from borderwatch.demo.articles import OUTLETS, ArticleSpec, OutletSpec, sample_articles
+from borderwatch.demo.articles import OUTLETS, ArticleSpec, OutletSpec
+from borderwatch.demo.catalogue import sample_articles
 
 __all__ = [
     "BASE",

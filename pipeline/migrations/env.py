@@ -33,7 +33,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from pipeline.store import make_engine
+    from pipeline.engine import make_engine
 
     url = config.get_main_option("sqlalchemy.url") or os.environ["BORDERWATCH_DATABASE_URL"]
     engine = make_engine(url)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -28,8 +28,12 @@ from pipeline.query.proximity import near_spans
 from pipeline.query.syntax import And, Leaf, Near, Node, Not, Or
 from pipeline.tokens import Tokens, tokenize_many, word_hash
 
-if TYPE_CHECKING:
-    from pipeline.query.matching import Query
+
+class Query(Protocol):
+    """What the batch matcher needs of a query (pipeline.query.Query): its syntax tree."""
+
+    root: Node
+
 
 _NO_POSITIONS = np.zeros(0, dtype=np.int64)
 
