@@ -132,3 +132,42 @@ def test_cli_runner_reports_yaml_syntax_errors(tmp_path: Path, runner) -> None:
     result = runner.invoke(main, ["--config", str(path), "collect"])
     assert result.exit_code == 2
     assert "not valid YAML" in result.output
+
+
+def _config_keys(model: type, prefix: str = "") -> list[str]:
+    """Every key of the configuration model as a dotted name (sources.feeds.url...)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    found = []
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        found.append(prefix + name)
+        for candidate in (field.annotation, *typing.get_args(field.annotation)):
+            for inner in (candidate, *typing.get_args(candidate)):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    found += _config_keys(inner, f"{prefix}{name}.")
+    return found
+
+
+def test_every_config_key_is_documented() -> None:
+    """Each key of the configuration is shown in config.yaml (set or in a comment) or in docs/:
+    as a YAML key, as `key` or as its dotted name."""
+    import re
+
+    from borderwatch.config import Config
+
+    documents = [(REPO / "config.yaml").read_text(encoding="utf-8")]
+    documents += [p.read_text(encoding="utf-8") for p in sorted((REPO / "docs").glob("*.md"))]
+    text = "\n".join(documents)
+    keys = _config_keys(Config)
+    assert len(keys) > 50
+    undocumented = []
+    for key in keys:
+        leaf = re.escape(key.rsplit(".", 1)[-1])
+        shown = rf"(^[\s#-]*{leaf}:)|(`{leaf}`)|({re.escape(key)}\b)"
+        if not re.search(shown, text, re.M):
+            undocumented.append(key)
+    assert not undocumented, f"document these keys in config.yaml or docs/: {undocumented}"
