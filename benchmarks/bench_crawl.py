@@ -42,7 +42,7 @@ from borderwatch.plan import plan_targets, processing_rules  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
 from crawler.staging import StagingArea  # noqa: E402
 from pipeline.store import Store, utcnow  # noqa: E402
-from tests.fault_server import serve_pages  # noqa: E402
+from tests.support.fault_server import serve_pages  # noqa: E402
 
 SUBJECTS = [
     "the ceasefire monitoring mechanism",

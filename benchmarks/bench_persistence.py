@@ -36,7 +36,7 @@ from pipeline.engine import make_engine  # noqa: E402
 from pipeline.process import process_items  # noqa: E402
 from pipeline.schema import articles, metadata  # noqa: E402
 from pipeline.store import Store  # noqa: E402
-from tests.synthetic import make_items, persistence_config  # noqa: E402
+from tests.support.synthetic import make_items, persistence_config  # noqa: E402
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:

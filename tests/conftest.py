@@ -1,8 +1,9 @@
-"""Shared fixtures: real SQLite files, a real CLI runner and the sample site on 127.0.0.1."""
+"""Shared fixtures: real SQLite files, a real CLI runner and the sample site on 127.0.0.1.
+
+Builders and servers that test modules import are in tests/support/."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -10,34 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from borderwatch.config import PACKAGED_CONFIG, Config, config_from_mapping
-
-REPO = Path(__file__).resolve().parents[1]
-# A fixed "now" makes the sample site's dates, and so every count, reproducible.
-SITE_NOW = dt.datetime(2025, 10, 27, 12, 0, tzinfo=dt.UTC)
-
-
-def base_config(tmp_path: Path, **changes: Any) -> dict[str, Any]:
-    """The real config.yaml with its data under ``tmp_path`` and no sources."""
-    raw = yaml.safe_load(PACKAGED_CONFIG.read_text(encoding="utf-8"))
-    raw["data_dir"] = str(tmp_path / "data")
-    raw["sources"] = []
-    raw["collect"].update({"allow_private_addresses": True, "download_delay": 0})
-    raw.update(changes)
-    return raw
-
-
-def write_config(tmp_path: Path, raw: dict[str, Any]) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-def make_config(tmp_path: Path, raw: dict[str, Any]) -> Config:
-    return config_from_mapping(raw, base_dir=tmp_path)
+from tests.support.config import SITE_NOW
 
 
 @pytest.fixture

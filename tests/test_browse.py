@@ -17,8 +17,8 @@ import pytest
 from borderwatch.browse.canned import QUERIES
 from borderwatch.cli import main
 from pipeline.store import Store
-from tests import reports_data
-from tests.conftest import base_config, write_config
+from tests.support import reports_data
+from tests.support.config import base_config, write_config
 
 
 def _free_port() -> int:

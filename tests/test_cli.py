@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from borderwatch.cli import main
-from tests.conftest import REPO
+from tests.support.config import REPO
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

@@ -22,7 +22,7 @@ from crawler.staging import StagingArea
 from pipeline.engine import make_engine
 from pipeline.process import process_items
 from pipeline.store import Store
-from tests.synthetic import make_items, persistence_config
+from tests.support.synthetic import make_items, persistence_config
 
 FORK = multiprocessing.get_context("fork")
 READERS = 2

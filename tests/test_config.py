@@ -10,7 +10,7 @@ import pytest
 
 from borderwatch.cli import main
 from borderwatch.config import ConfigError, config_from_mapping, load_config, parse_duration
-from tests.conftest import REPO, base_config, write_config
+from tests.support.config import REPO, base_config, write_config
 
 
 def test_shipped_config_is_valid_and_names_every_default_tag() -> None:

@@ -13,9 +13,9 @@ from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.schema import metadata
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
-from tests.dbcheck import assert_coverage_equals_rebuild
-from tests.synthetic import make_items, persistence_config
+from tests.support.config import base_config, write_config
+from tests.support.dbcheck import assert_coverage_equals_rebuild
+from tests.support.synthetic import make_items, persistence_config
 
 
 def _rows(store: Store) -> dict[str, list[tuple]]:

@@ -13,9 +13,13 @@ from borderwatch.collect import sync_configuration
 from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
-from tests.dbcheck import assert_coverage_equals_rebuild, assert_stories_consistent, coverage_rows
-from tests.synthetic import make_items, persistence_config
+from tests.support.config import base_config, write_config
+from tests.support.dbcheck import (
+    assert_coverage_equals_rebuild,
+    assert_stories_consistent,
+    coverage_rows,
+)
+from tests.support.synthetic import make_items, persistence_config
 
 
 def test_incremental_coverage_after_many_runs_equals_a_rebuild(tmp_path: Path, db_url) -> None:

@@ -29,8 +29,8 @@ from crawler.staging import StagingArea
 from pipeline.process import process_items
 from pipeline.schema import articles, ingested_batches
 from pipeline.store import Store
-from tests.dbcheck import assert_coverage_equals_rebuild, assert_stories_consistent
-from tests.synthetic import make_items, persistence_config
+from tests.support.dbcheck import assert_coverage_equals_rebuild, assert_stories_consistent
+from tests.support.synthetic import make_items, persistence_config
 
 KILLS = 20
 BATCH_ITEMS = 2000

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from borderwatch.collect import collect
 from pipeline.schema import articles, feed_state
 from pipeline.store import Store
-from tests.conftest import base_config, make_config
-from tests.fault_server import article_html, serve_pages
+from tests.support.config import base_config, make_config
+from tests.support.fault_server import article_html, serve_pages
 
 HTML = "text/html; charset=utf-8"
 XML = "application/xml; charset=utf-8"

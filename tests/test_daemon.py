@@ -29,7 +29,7 @@ from borderwatch.demo.sample_site import demo_sources
 from borderwatch.timing import latest_slot
 from pipeline.stages.normalize import canonical_url
 from pipeline.store import Store
-from tests.conftest import REPO, base_config, write_config
+from tests.support.config import REPO, base_config, write_config
 
 pytestmark = pytest.mark.slow
 DEADLINE = 120

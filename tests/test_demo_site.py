@@ -17,7 +17,7 @@ import pytest
 from lxml import html as lxml_html
 
 from borderwatch.demo.sample_site import SampleSite, demo_sources, serve_sample_site
-from tests.conftest import SITE_NOW
+from tests.support.config import SITE_NOW
 
 SUBJECTS = {"talks", "ceasefire", "security", "border", "trade", "refugees"}
 ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")

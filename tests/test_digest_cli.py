@@ -10,8 +10,8 @@ from pathlib import Path
 from borderwatch.cli import main
 from borderwatch.digest import ledger
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
-from tests.digest_data import DAY, Seeder, local, seed_day
+from tests.support.config import base_config, write_config
+from tests.support.digest_data import DAY, Seeder, local, seed_day
 
 
 def run(runner, config: Path, db_url: str, *args: str):

@@ -12,8 +12,8 @@ from borderwatch.digest.compose import ALL, clean_text, compose_digest, safe_url
 from borderwatch.spikes import SpikeRule
 from pipeline.schema import digests, sources
 from pipeline.store import Store
-from tests.conftest import base_config, make_config
-from tests.digest_data import DAY, NOW, Seeder, local, seed_day
+from tests.support.config import base_config, make_config
+from tests.support.digest_data import DAY, NOW, Seeder, local, seed_day
 
 TAGS = ["talks", "ceasefire", "border", "trade", "refugees"]
 

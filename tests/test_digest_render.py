@@ -23,8 +23,8 @@ from borderwatch.digest.deliver import compose
 from borderwatch.digest.message import build_message, render_digest
 from pipeline.schema import sources
 from pipeline.store import Store
-from tests.conftest import base_config, make_config
-from tests.digest_data import DAY, MONITORED, NOW, local, seed_day
+from tests.support.config import base_config, make_config
+from tests.support.digest_data import DAY, MONITORED, NOW, local, seed_day
 
 MARKER = "document.documentElement.setAttribute('data-xss','ran')"
 HOSTILE = [

@@ -21,9 +21,9 @@ import pytest
 from borderwatch.cli import main
 from borderwatch.digest import ledger
 from pipeline.store import Store
-from tests.conftest import REPO, base_config, write_config
-from tests.digest_data import DAY, seed_day
-from tests.smtp_server import (
+from tests.support.config import REPO, base_config, write_config
+from tests.support.digest_data import DAY, seed_day
+from tests.support.smtp_server import (
     PasswordCheck,
     RecordingHandler,
     free_port,

@@ -15,7 +15,7 @@ from borderwatch.collect import collect
 from borderwatch.demo.sample_site import demo_sources
 from pipeline.stages.normalize import canonical_url
 from pipeline.store import Store
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 
 
 def linked_articles(server) -> set[str]:

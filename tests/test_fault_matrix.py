@@ -21,8 +21,8 @@ from sqlalchemy import select
 from borderwatch.collect import collect
 from pipeline.schema import articles, feed_state
 from pipeline.store import Store, utcnow
-from tests.conftest import base_config, make_config
-from tests.fault_server import HEALTHY_FEED, RETRY_AFTER_SECONDS, FaultServer, serve_faults
+from tests.support.config import base_config, make_config
+from tests.support.fault_server import HEALTHY_FEED, RETRY_AFTER_SECONDS, FaultServer, serve_faults
 
 REQUEST_TIMEOUT = 2
 MAX_BODY = 1024 * 1024

@@ -15,7 +15,7 @@ from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.store import Store
 from pipeline.story_index import BAND_RULE, TITLE_RULE
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 from tests.test_stories import GROUPS, article_item
 
 TABLES = (

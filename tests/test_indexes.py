@@ -15,7 +15,7 @@ from borderwatch.collect import sync_configuration
 from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.store import Store
-from tests.synthetic import make_items, persistence_config
+from tests.support.synthetic import make_items, persistence_config
 
 # (what the report asks, the SQL, the index it must use on SQLite, on PostgreSQL)
 REPORT_QUERIES = [

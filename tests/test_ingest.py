@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from borderwatch.cli import main
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 ITEMS = [
     {
@@ -150,7 +150,7 @@ def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
     from borderwatch.plan import processing_rules
     from crawler.staging import StagingArea
     from pipeline.store import Store
-    from tests.conftest import make_config
+    from tests.support.config import make_config
 
     staging = StagingArea(tmp_path / "staging")
     batch = staging.root / "20251027T000000000000-crawl-damaged.jsonl"

@@ -17,8 +17,8 @@ from pipeline import migrations
 from pipeline.engine import make_engine
 from pipeline.schema import metadata
 from pipeline.store import Store
-from tests.conftest import REPO, base_config, write_config
-from tests.dbcheck import assert_coverage_equals_rebuild
+from tests.support.config import REPO, base_config, write_config
+from tests.support.dbcheck import assert_coverage_equals_rebuild
 
 FIRST = "0001"
 

@@ -9,8 +9,8 @@ import pytest
 
 from borderwatch.cli import main
 from pipeline.store import Store
-from tests import reports_data
-from tests.conftest import base_config, write_config
+from tests.support import reports_data
+from tests.support.config import base_config, write_config
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from pipeline.engine import make_engine
 from pipeline.rollups import ROLLUPS
 from pipeline.store import Store
 from pipeline.views import VIEW_NAMES, drop_views
-from tests import reports_data
-from tests.conftest import REPO
+from tests.support import reports_data
+from tests.support.config import REPO
 
 MIGRATION = REPO / "pipeline" / "migrations" / "versions" / "0007_report_rollups_and_views.py"
 ROLLUP_NAMES = [t.name for pair in ROLLUPS.values() for t in pair]

@@ -15,9 +15,9 @@ from borderwatch.cli import main
 from borderwatch.reports import queries
 from borderwatch.reports.selection import Selection
 from pipeline.store import Store
-from tests import reports_data
-from tests.conftest import base_config, write_config
-from tests.reports_data import FIRST_DAY, SILENT_DAY, History
+from tests.support import reports_data
+from tests.support.config import base_config, write_config
+from tests.support.reports_data import FIRST_DAY, SILENT_DAY, History
 
 
 @pytest.fixture

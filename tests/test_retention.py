@@ -13,8 +13,8 @@ from sqlalchemy import text
 from borderwatch.cli import main
 from borderwatch.config import ConfigError
 from pipeline.store import Store, utcnow
-from tests.conftest import base_config, make_config, write_config
-from tests.dbcheck import coverage_rows
+from tests.support.config import base_config, make_config, write_config
+from tests.support.dbcheck import coverage_rows
 
 
 def _items(tmp_path: Path, ages: dict[str, int]) -> Path:

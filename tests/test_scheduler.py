@@ -15,7 +15,7 @@ from sqlalchemy import text
 from borderwatch import daemon, jobs
 from borderwatch.timing import latest_slot, next_slot, pending_digest_days, slot_on
 from pipeline.store import Store
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 
 UTC = dt.UTC
 LONDON = ZoneInfo("Europe/London")
@@ -266,7 +266,7 @@ def test_failed_delivery_is_tried_again(tmp_path: Path, db_url: str) -> None:
 
 
 def test_scheduled_digest_mails_each_recipient_once_across_restarts(tmp_path: Path, db_url) -> None:
-    from tests.smtp_server import RecordingHandler, smtp_server
+    from tests.support.smtp_server import RecordingHandler, smtp_server
 
     handler = RecordingHandler()
     with smtp_server(handler) as server:

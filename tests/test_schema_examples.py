@@ -12,8 +12,8 @@ from borderwatch.reports.selection import Selection, resolve
 from borderwatch.reports.sources import share_of_voice
 from borderwatch.reports.trend import trend
 from pipeline.store import Store
-from tests import reports_data
-from tests.conftest import REPO
+from tests.support import reports_data
+from tests.support.config import REPO
 
 PARAMS = {"tag": "ceasefire", "since": "2025-09-01", "until": "2025-10-26", "country": "AF"}
 

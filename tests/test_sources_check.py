@@ -12,8 +12,8 @@ from sqlalchemy import select
 from borderwatch.cli import main
 from pipeline.schema import feed_state
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
-from tests.fault_server import article_html, rss, serve_pages
+from tests.support.config import base_config, write_config
+from tests.support.fault_server import article_html, rss, serve_pages
 
 CONTACT = "https://monitor.example/contact"
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from borderwatch.cli import main
 from borderwatch.lock import COLLECT, DAEMON, DatabaseLock, LockHeld
 from pipeline.store import Store, utcnow
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 
 def test_status_shows_runs_next_times_and_health(tmp_path: Path, runner, db_url: str) -> None:
@@ -88,7 +88,7 @@ def test_collect_by_hand_refuses_while_a_collect_runs(tmp_path: Path, runner, db
 
 def test_daemon_collect_is_skipped_while_another_collect_runs(tmp_path: Path, db_url) -> None:
     from borderwatch import jobs
-    from tests.conftest import make_config
+    from tests.support.config import make_config
 
     config = make_config(tmp_path, base_config(tmp_path))
     with DatabaseLock(db_url, COLLECT):

@@ -21,7 +21,7 @@ from pipeline.process import ProcessingRules, process_items
 from pipeline.schema import article_tags, articles, stories, story_keys, story_signatures
 from pipeline.store import Store
 from pipeline.story_index import BAND_RULE, TITLE_RULE
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 from tests.test_stories import all_items
 
 NOW = dt.datetime(2025, 11, 3, 12, 0)

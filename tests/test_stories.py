@@ -22,7 +22,7 @@ from pipeline import minhash
 from pipeline.process import ProcessingRules, process_items
 from pipeline.store import Store
 from pipeline.textnorm import normalize_many
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 
 DATA = Path(__file__).parent / "data"
 GROUPS = yaml.safe_load((DATA / "stories" / "articles.yaml").read_text(encoding="utf-8"))["groups"]

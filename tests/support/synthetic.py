@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from borderwatch.config import Config
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 
 OUTLETS = [
     ("dawn", "Dawn", "dawn.com"),
