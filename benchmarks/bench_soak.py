@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import email.utils
-import hashlib
 import os
 import random
 import signal
@@ -35,6 +34,10 @@ import psutil
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support.http import etag_of, send_document  # noqa: E402
+
 OUTLETS = ("alpha", "bravo", "charlie", "delta")
 VOCABULARY = (
     "delegation talks border crossing trade ceasefire refugees trucks market officials province "
@@ -173,22 +176,10 @@ def serve(site: SoakSite) -> tuple[ThreadingHTTPServer, str]:
                 page = site.page(path)
                 if page is not None:
                     status, content_type, body = 200, "text/html; charset=utf-8", page
-            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            if status == 200 and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 200:
-                self.send_header("ETag", etag)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            etag = etag_of(body) if status == 200 else None
+            send_document(
+                self, status, body, [("Content-Type", content_type), *headers.items()], etag
+            )
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

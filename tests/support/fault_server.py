@@ -13,7 +13,6 @@ documents are written for these tests; nothing is fetched from anywhere else.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import html
 import socket
 import struct
@@ -24,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.http import etag_of, send_document
 
 HEALTHY_FEED = "/healthy/feed.xml"
 ROBOTS_TXT = "User-agent: *\nDisallow: /private-by-robots/\n"
@@ -97,19 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.server.owner.pages.get(path)
         if page is None:
             page = Page(404, b"not found", (("Content-Type", "text/plain"),))
-        etag = dict(page.headers).get("ETag")
-        if etag and self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(page.status)
-        for name, value in page.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(page.body)))
-        self.end_headers()
-        self.wfile.write(page.body)
+        headers = [(name, value) for name, value in page.headers if name != "ETag"]
+        send_document(self, page.status, page.body, headers, dict(page.headers).get("ETag"))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -167,8 +157,9 @@ class FaultServer:
             page = article_html(title, published, "Staff Reporter")
             self.pages[url.removeprefix(self.base_url)] = Page(200, page.encode(), html_type)
         feed = rss(items).encode()
-        etag = '"' + hashlib.sha256(feed).hexdigest()[:16] + '"'
-        self.pages[HEALTHY_FEED] = Page(200, feed, (*xml, ("ETag", etag), ("Last-Modified", stamp)))
+        self.pages[HEALTHY_FEED] = Page(
+            200, feed, (*xml, ("ETag", etag_of(feed)), ("Last-Modified", stamp))
+        )
         self.pages["/robots.txt"] = Page(
             200, ROBOTS_TXT.encode(), (("Content-Type", "text/plain"),)
         )
@@ -311,19 +302,7 @@ class _PagesHandler(BaseHTTPRequestHandler):
         else:
             content_type, body = found
             status = 200
-        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        if status == 200 and self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("ETag", etag)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_document(self, status, body, [("Content-Type", content_type)], etag_of(body))
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
