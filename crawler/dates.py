@@ -17,6 +17,7 @@ __all__ = [
     "MAX_FUTURE",
     "REGIONAL_ZONES",
     "plausible",
+    "solar_hijri_to_gregorian",
     "to_utc_datetime",
     "to_utc_iso",
 ]
@@ -146,3 +147,30 @@ def to_utc_iso(value: DateInput, *, now: datetime | None = None, check: bool = T
     if check and not plausible(dt, now):
         return None
     return dt.replace(microsecond=0).isoformat()
+
+
+#: 1 Hamal (Farvardin) 1404 of the Solar Hijri calendar, used in Afghanistan and Iran.
+_SOLAR_HIJRI_ANCHOR = (1404, date(2025, 3, 21))
+
+
+def _solar_hijri_leap(year: int) -> bool:
+    # The 33-year arithmetic rule; it matches the astronomical calendar from 1244 to 1436 SH.
+    return (25 * year + 11) % 33 < 8
+
+
+def solar_hijri_to_gregorian(year: int, month: int, day: int) -> date | None:
+    """The Gregorian date of a Solar Hijri (Afghan/Iranian) date, e.g. 4 Aqrab 1404 ->
+    2025-10-26; None when the date does not exist or lies outside 1300-1499 SH."""
+    if not 1300 <= year <= 1499 or not 1 <= month <= 12:
+        return None
+    length = 31 if month <= 6 else 30 if month <= 11 else (30 if _solar_hijri_leap(year) else 29)
+    if not 1 <= day <= length:
+        return None
+    anchor_year, anchor = _SOLAR_HIJRI_ANCHOR
+    days = sum(
+        366 if _solar_hijri_leap(y) else 365
+        for y in range(min(year, anchor_year), max(year, anchor_year))
+    )
+    offset = days if year >= anchor_year else -days
+    offset += (month - 1) * 31 - max(0, month - 7) + day - 1
+    return anchor + timedelta(days=offset)

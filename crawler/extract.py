@@ -1,7 +1,9 @@
 """Full text and metadata of one article page, with trafilatura.
 
-The publication date is the page's ORIGINAL date (htmldate's default would return the latest,
-i.e. modified, date); implausible dates are dropped so the caller falls back to the feed's.
+The publication date is the page's ORIGINAL date, read by crawler.page_dates (structured data,
+the URL, the byline, htmldate's original-date search); ``published_source`` says which. No
+date is taken from trafilatura's metadata: its htmldate call may fall back to a modification
+date. Implausible dates are dropped so the caller falls back to the feed's.
 """
 
 from __future__ import annotations
@@ -14,17 +16,15 @@ from urllib.parse import urljoin
 import trafilatura
 from lxml import html as lxml_html
 
-from crawler.dates import plausible, to_utc_iso
+from crawler.page_dates import publication_date
 from pipeline.items import TEXT_EMPTY, TEXT_OK
 
 # Fewer characters than this is a teaser, a paywall notice or a video page, not an article.
 MIN_TEXT_CHARS = 200
 
-_DATE_PARAMS = {
-    "original_date": True,
-    "extensive_search": True,
-    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
-}
+# trafilatura always runs htmldate for its metadata; its answer is not used (see above), so the
+# quick search is enough, and in original-date mode in case anyone reads it.
+_TRAFILATURA_DATE_PARAMS = {"original_date": True, "extensive_search": False}
 
 
 @dataclass
@@ -35,6 +35,8 @@ class Extraction:
     text: str | None = None
     author: str | None = None
     published: str | None = None
+    #: where ``published`` was found: ``page``, ``url`` or ``page_text`` (crawler.page_dates)
+    published_source: str | None = None
     canonical: str | None = None
     declared_language: str | None = None
     status: str = TEXT_EMPTY
@@ -48,6 +50,16 @@ def extract_article(
 ) -> Extraction:
     """Extract text and metadata; never raises on bad HTML (returns an empty extraction)."""
     now = now or datetime.now(UTC)
+    tree = _tree(page)  # parsed once for the canonical link, the language and the date
+    result = Extraction(
+        canonical=_canonical_link(tree, url), declared_language=_declared_language(tree)
+    )
+    try:
+        dated = publication_date(tree, url, now=now, canonical=result.canonical)
+    except Exception:  # noqa: BLE001 - a date is optional; the feed's remains
+        dated = None
+    if dated is not None:
+        result.published, result.published_source = dated.published, dated.source
     try:
         document = trafilatura.bare_extraction(
             page,
@@ -55,14 +67,10 @@ def extract_article(
             with_metadata=True,
             include_comments=False,
             include_tables=False,
-            date_extraction_params=_DATE_PARAMS,
+            date_extraction_params=_TRAFILATURA_DATE_PARAMS,
         )
     except Exception:  # trafilatura raises on some broken markup; the feed fields remain
         document = None
-    tree = _tree(page)  # parsed once for the canonical link and the declared language
-    result = Extraction(
-        canonical=_canonical_link(tree, url), declared_language=_declared_language(tree)
-    )
     if document is None:
         return result
     text = (document.text or "").strip()
@@ -70,13 +78,17 @@ def extract_article(
     result.author = (document.author or "").strip() or None
     result.text = text or None
     result.status = TEXT_OK if len(text) >= MIN_TEXT_CHARS else TEXT_EMPTY
-    published = to_utc_iso(document.date) if document.date else None
-    if published and plausible(datetime.fromisoformat(published), now):
-        result.published = published
     return result
 
 
 def _tree(page: bytes | str) -> Any:
+    try:
+        # trafilatura's loader guesses the encoding of pages that do not declare it.
+        tree = trafilatura.load_html(page)
+    except Exception:  # noqa: BLE001 - empty or non-HTML documents
+        tree = None
+    if tree is not None:
+        return tree
     try:
         return lxml_html.fromstring(page)
     except Exception:  # empty or non-HTML documents

@@ -18,7 +18,8 @@ def extract(page: Path, url: str, as_json: bool) -> None:
     """Extract title, text, author, publication date and language from a saved PAGE.html.
 
     This is exactly what collection does with a fetched article page (trafilatura, the page's
-    original publication date, implausible dates dropped), so a user can debug one source.
+    original publication date and where it was found, implausible dates dropped), so a user
+    can debug one source.
     The language is the page's declared one when it has one, else py3langid's guess.
     """
     from crawler.extract import extract_article
@@ -37,7 +38,7 @@ def extract(page: Path, url: str, as_json: bool) -> None:
         "title": result.title,
         "author": result.author,
         "published": result.published,
-        "published_source": "page" if result.published else None,
+        "published_source": result.published_source,
         "language": declared or detected,
         "detected_language": detected,
         "declared_language": result.declared_language,

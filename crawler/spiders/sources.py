@@ -231,8 +231,9 @@ class SourcesSpider(scrapy.Spider):
         if extraction.declared_language and not item.get("language"):
             item["language"] = extraction.declared_language
         if extraction.published:
+            # The page's own date (structured data, URL or byline) wins over the feed's.
             item["published"] = extraction.published
-            item["published_source"] = "page"
+            item["published_source"] = extraction.published_source
         yield make_item(**item)
 
     def article_failed(self, failure: Failure) -> Iterator[dict[str, Any]]:
