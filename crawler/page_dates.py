@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -474,7 +474,11 @@ def _htmldate(tree: Any, now: datetime) -> _Claim | None:
         )
     except Exception:  # noqa: BLE001 - htmldate fails on some broken trees; a date is optional
         return None
-    return _claim(found, 5) if found else None
+    claim = _claim(found, 5) if found else None
+    if claim is None:
+        return None
+    # The output format always has a time; a bare midnight without an offset means a day only.
+    return replace(claim, timed=not found.endswith("T00:00:00"))
 
 
 def _weak_guess(claim: _Claim, html_text: str) -> bool:

@@ -116,7 +116,7 @@ _PATTERNS = [
     re.compile(
         r"(?<![\w/.-])"
         + _YEAR.format("year")
-        + r"(?P<s>[-/.])(?P<month>[01]?\d)(?P=s)"
+        + r"(?P<s>[-/.])(?P<month>[0-3]?\d)(?P=s)"
         + _DAY.format("day")
         + r"(?!\d|[/.]\d)"
         + _TIME
@@ -125,7 +125,7 @@ _PATTERNS = [
     re.compile(
         r"(?<![\w/.-])"
         + _DAY.format("day")
-        + r"(?P<s>[-/.])(?P<month>[01]?\d)(?P=s)"
+        + r"(?P<s>[-/.])(?P<month>[0-3]?\d)(?P=s)"
         + _YEAR.format("year")
         + r"(?!\d|[/.]\d)"
         + _TIME
@@ -206,9 +206,12 @@ def find_written_dates(folded: str) -> list[WrittenDate]:
                 continue
             month_text = match.group("month")
             calendar, month = _MONTHS.get(month_text.lower(), (None, 0))
+            day_number = int(match.group("day"))
             if calendar is None:
                 month = int(month_text)
-            day = _calendar_date(int(match.group("year")), month, int(match.group("day")), calendar)
+                if month > 12 >= day_number:
+                    month, day_number = day_number, month  # 10/27/2025: month first after all
+            day = _calendar_date(int(match.group("year")), month, day_number, calendar)
             if day is None:
                 continue
             moment, timed = _moment(day, match)
