@@ -61,6 +61,12 @@ def site_pages() -> dict[str, tuple[str, str | bytes]]:
     for page in (1, 2, 3):
         for n in (1, 2):
             pages[f"/section/2025/story-{page}-{n}.html"] = _page(f"Listed story {page}-{n}")
+    # A listed story whose only date is the one written in its byline.
+    content_type, body = _page("Listed story 2-2", published=None)
+    pages["/section/2025/story-2-2.html"] = (
+        content_type,
+        body.replace('class="byline">By Desk<', 'class="byline">By Desk · 24 October 2025<'),
+    )
     pages["/robots.txt"] = ("text/plain", "User-agent: *\nAllow: /\n")
     return pages
 
@@ -182,6 +188,18 @@ def test_listing_pages_paginate_to_max_pages(collected: dict[str, Any]) -> None:
     assert "/section/?page=3" not in collected["requests"]
     assert all(collected["articles"][u]["title"].startswith("Listed story") for u in listed)
     assert "/about.html" not in collected["requests"]
+
+
+def test_listed_story_dated_by_its_byline(collected: dict[str, Any]) -> None:
+    base = collected["base"]
+    dated = collected["articles"][f"{base}/section/2025/story-1-1.html"]
+    written = collected["articles"][f"{base}/section/2025/story-2-2.html"]
+    assert dated["published_source"] == "page"
+    assert dated["published_at"].isoformat() == "2025-10-26T10:00:00"
+    # A listing page gives no date: without the byline the story would count on its
+    # collection day.
+    assert written["published_source"] == "page_text"
+    assert written["published_at"].isoformat() == "2025-10-24T00:00:00"
 
 
 def test_second_run_fetches_no_article_and_parses_nothing(collected: dict[str, Any]) -> None:
