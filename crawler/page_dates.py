@@ -28,7 +28,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from functools import lru_cache
+from itertools import islice
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from htmldate import find_date
@@ -67,7 +69,7 @@ class _Claim:
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle",
-    "backgroundnewsarticle", "opinionnewsarticle", "reviewnewsarticle", "asktpublicnewsarticle",
+    "backgroundnewsarticle", "opinionnewsarticle", "reviewnewsarticle",
     "askpublicnewsarticle", "blogposting", "liveblogposting", "report", "satiricalarticle",
     "techarticle", "scholarlyarticle", "socialmediaposting", "discussionforumposting",
 }  # fmt: skip
@@ -91,6 +93,10 @@ MODIFIED_META = {
     "dc.modified", "dcterms.modified", "lastmod", "last-modified", "lastmodified", "modified",
     "revision_date", "article:modified_date", "bt:moddate",
 }  # fmt: skip
+#: Pages that describe hundreds of items (or generate dates in a loop) are read only this far:
+#: a page's own dates come first, and the time spent on one page stays bounded.
+MAX_CLAIMS = 50
+MAX_WRITTEN_DATES = 100
 _META_RANK = 2
 _MICRODATA_RANK = 3
 _GENERIC_META = {"date", "displaydate", "dc.date", "dcterms.date", "dc:date"}
@@ -111,14 +117,17 @@ def _json_documents(tree: Any) -> Iterator[Any]:
         for wrapper in ("<!--", "-->", "<![CDATA[", "]]>"):
             text = text.replace(wrapper, "")
         try:
-            yield json.loads(text, strict=False)
+            document = json.loads(text, strict=False)
         except ValueError:
             # Sites emit broken JSON (trailing commas, raw quotes): one more try without the
             # trailing commas, else the script is skipped.
             try:
-                yield json.loads(re.sub(r",\s*([}\]])", r"\1", text), strict=False)
+                document = json.loads(re.sub(r",\s*([}\]])", r"\1", text), strict=False)
             except ValueError:
                 continue
+        except RecursionError:  # absurdly deep nesting
+            continue
+        yield document
 
 
 def _top_nodes(document: Any) -> Iterator[dict[str, Any]]:
@@ -152,6 +161,8 @@ def _url_key(url: str) -> str:
 
 
 def _claim(value: Any, rank: int) -> _Claim | None:
+    if isinstance(value, list) and value:
+        value = value[0]  # some sites list the same date twice, or several editions
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -173,7 +184,7 @@ def _json_ld(tree: Any, page_urls: set[str]) -> tuple[list[_Claim], list[_Claim]
     pages: list[_Claim] = []
     modified: list[_Claim] = []
     for document in _json_documents(tree):
-        for node in _top_nodes(document):
+        for node in islice(_top_nodes(document), MAX_CLAIMS * 4):
             types = _types(node)
             if not types & (ARTICLE_TYPES | PAGE_TYPES):
                 continue
@@ -194,7 +205,8 @@ def _json_ld(tree: Any, page_urls: set[str]) -> tuple[list[_Claim], list[_Claim]
     # Several article nodes (a page that also describes other stories): the one that names this
     # page's address is the page's own.
     own = [claim for is_own, claim in articles if is_own]
-    return (own or [claim for _, claim in articles]) + pages, modified
+    claims = (own or [claim for _, claim in articles]) + pages
+    return claims[:MAX_CLAIMS], modified[:MAX_CLAIMS]
 
 
 def _meta(tree: Any) -> tuple[list[_Claim], list[_Claim]]:
@@ -230,7 +242,9 @@ def _meta(tree: Any) -> tuple[list[_Claim], list[_Claim]]:
             claim = _claim(value, _MICRODATA_RANK)
             if claim:
                 modified.append(claim)
-    return published, modified
+        if len(published) + len(modified) >= 2 * MAX_CLAIMS:
+            break
+    return published[:MAX_CLAIMS], modified[:MAX_CLAIMS]
 
 
 def _in_story(element: Any) -> bool:
@@ -239,7 +253,7 @@ def _in_story(element: Any) -> bool:
         if ancestor.tag in ("aside", "nav", "footer"):
             return False
         cls = _class_of(ancestor)
-        if cls.strip() and _SKIP_CLASSES.search(cls):
+        if not cls.isspace() and _class_flags(cls)[0]:
             return False
         if ancestor.get("itemscope") is not None and ancestor.get("itemtype"):
             kind = ancestor.get("itemtype").rstrip("/").rsplit("/", 1)[-1].lower()
@@ -314,76 +328,81 @@ _PUBLISHED_LABELS = [fold_text(w) for w in (
 )]  # fmt: skip
 
 
-@dataclass
-class _Line:
-    text: list[str]
-    skipped: bool
-    modified: bool
-    published: bool
-    datey: bool
-    heading: bool = False
+class _Context(NamedTuple):
+    """What the markup says about a stretch of text."""
+
+    skipped: bool = False  # not the story: sidebars, comments, tickers, the site's header
+    modified: bool = False  # in an element marked as a modification date
+    published: bool = False  # in an element marked as the publication date
+    dated: bool = False  # in an element marked as a date, time, byline or date line
+    heading: bool = False  # in a headline
 
 
 def _class_of(element: Any) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''} {element.get('itemprop') or ''}"
 
 
-def _lines(tree: Any) -> Iterator[tuple[str, bool, bool, bool, bool]]:
-    """Visible text split into lines at block elements, each with whether it sits in a part of
-    the page that is not the story (sidebars, comments, mastheads), in an element marked as a
-    modification date, in an element marked as a publication date or date line, and in a
-    heading."""
+@lru_cache(maxsize=4096)
+def _class_flags(cls: str) -> tuple[bool, bool, bool, bool]:
+    # Pages repeat their class names thousands of times: each is matched once.
+    modified = bool(_MODIFIED_CLASSES.search(cls))
+    return (
+        bool(_SKIP_CLASSES.search(cls)),
+        modified,
+        not modified and bool(_PUBLISHED_CLASSES.search(cls)),
+        bool(_DATE_CLASSES.search(cls)),
+    )
+
+
+def _context(element: Any, outer: _Context) -> _Context:
+    tag = element.tag
+    skipped = outer.skipped or tag in _SKIP_TAGS
+    if tag == "header" and not any(a.tag in ("article", "main") for a in element.iterancestors()):
+        skipped = True  # the site's header: logo, menu and today's date
+    heading = outer.heading or tag in _HEADINGS
+    cls = _class_of(element)
+    if cls.isspace():
+        return outer._replace(skipped=skipped, heading=heading)
+    skip_class, modified, published, dated = _class_flags(cls)
+    return _Context(
+        skipped or skip_class,
+        outer.modified or modified,
+        outer.published or published,
+        outer.dated or dated,
+        heading,
+    )
+
+
+def _lines(tree: Any) -> Iterator[tuple[str, _Context]]:
+    """The visible text split into lines at block elements, each with its context."""
     body = tree.find(".//body")
-    root = body if body is not None else tree
-    lines: list[_Line] = []
+    lines: list[tuple[list[str], _Context]] = [([], _Context())]
 
-    def flags(element: Any, inherited: tuple[bool, bool, bool, bool]) -> tuple[bool, ...]:
-        skipped, modified, published, datey = inherited
-        tag = element.tag if isinstance(element.tag, str) else ""
-        cls = _class_of(element)
-        if tag in _SKIP_TAGS or (cls.strip() and _SKIP_CLASSES.search(cls)):
-            skipped = True
-        if tag == "header" and not any(
-            a.tag in ("article", "main") for a in element.iterancestors()
-        ):
-            skipped = True  # the site's header: logo, menu and today's date
-        if _MODIFIED_CLASSES.search(cls):
-            modified = True
-        elif _PUBLISHED_CLASSES.search(cls):
-            published = True
-        if _DATE_CLASSES.search(cls):
-            datey = True
-        return skipped, modified, published, datey
-
-    def new_line(state: tuple[bool, ...], heading: bool = False) -> None:
-        lines.append(_Line([], *state, heading=heading))
-
-    def walk(element: Any, state: tuple[bool, ...]) -> None:
+    def walk(element: Any, outer: _Context) -> None:
         if not isinstance(element.tag, str):  # comments, processing instructions
             return
-        own = flags(element, state)  # type: ignore[arg-type]
-        block = element.tag in _BLOCK_TAGS
-        if block or own != state:
-            new_line(own, heading=element.tag in _HEADINGS)
+        own = _context(element, outer)
+        separate = element.tag in _BLOCK_TAGS or own != outer
+        if separate:
+            lines.append(([], own))
         moment = to_utc_datetime(element.get("datetime")) if element.tag == "time" else None
         if moment is not None:
             # The machine-readable value of a <time> says what its text says, with the zone.
-            lines[-1].text.append(f" {moment:%Y-%m-%d %H:%M} UTC ")
+            lines[-1][0].append(f" {moment:%Y-%m-%d %H:%M} UTC ")
         elif element.text:
-            lines[-1].text.append(element.text)
+            lines[-1][0].append(element.text)
         for child in element:
             walk(child, own)
-        if block or own != state:
-            new_line(state)  # the parent's text resumes on a line of its own
+        if separate:
+            lines.append(([], outer))  # the enclosing element's text resumes on a line of its own
         if element.tail:
-            lines[-1].text.append(element.tail)
+            lines[-1][0].append(element.tail)
 
-    new_line((False, False, False, False))
-    walk(root, (False, False, False, False))
-    for line in lines:
-        text = " ".join("".join(line.text).split())
+    walk(body if body is not None else tree, _Context())
+    for parts, context in lines:
+        text = " ".join("".join(parts).split())
         if text:
-            yield text, line.skipped, line.modified, line.published or line.datey, line.heading
+            yield text, context
 
 
 def _label(before: str, labels: list[str]) -> bool:
@@ -392,36 +411,44 @@ def _label(before: str, labels: list[str]) -> bool:
 
 
 def _written(tree: Any) -> tuple[list[_Claim], list[_Claim], list[_Claim]]:
-    """Dates written in bylines and date lines: (labelled as published, unlabelled, labelled or
-    marked as modified), each in the order of the page."""
+    """Dates written in bylines and date lines: (labelled or marked as published, unlabelled,
+    labelled or marked as modified), each in the order of the page."""
     labelled: list[_Claim] = []
     marked: list[_Claim] = []
     plain: list[_Claim] = []
     modified: list[_Claim] = []
     story_started = False
-    for text, skipped, modified_line, dated_line, heading in _lines(tree):
-        if skipped:
+    seen = 0
+    for text, context in _lines(tree):
+        if context.skipped:
             continue
+        if seen >= MAX_WRITTEN_DATES:
+            break
         folded = fold_text(text)
-        if len(folded) > _BYLINE_CHARS and not dated_line:
+        dated = context.dated or context.published
+        if len(folded) > _BYLINE_CHARS and not dated:
             story_started = True
             continue
         # A headline's date is an event's; so are the dates of a timeline or caption below the
         # first paragraph, unless a label or the markup says they date the page.
-        unmarked_ok = not heading and (not story_started or dated_line)
+        unmarked_ok = not context.heading and (not story_started or dated)
         previous_end = 0
         for found in find_written_dates(folded):
+            seen += 1
             before = folded[previous_end : found.start]
             previous_end = found.end
             claim = _Claim(found.moment, found.day, found.timed, 4)
-            if _label(before, _MODIFIED_LABELS) and not _label(before, _PUBLISHED_LABELS):
+            published_label = _label(before, _PUBLISHED_LABELS)
+            if _label(before, _MODIFIED_LABELS) and not published_label:
                 modified.append(claim)
-            elif _label(before, _PUBLISHED_LABELS):
+            elif published_label:
                 labelled.append(claim)
-            elif modified_line:
+            elif context.modified:
                 modified.append(claim)
+            elif context.published:
+                labelled.append(claim)
             elif unmarked_ok:
-                (marked if dated_line else plain).append(claim)
+                (marked if dated else plain).append(claim)
     # A date in an element marked as a date or byline before one in any short line (a caption).
     return labelled, marked + plain, modified
 
@@ -512,6 +539,9 @@ def publication_date(
     structured = [c for c in ld_published + meta_published if ok(c)]
     modified = ld_modified + meta_modified
     address = url_date(url) or url_date(canonical)
+    if len({c.moment.date() for c in structured}) == 1:
+        # The usual case: the page's structured dates agree, nothing else needs reading.
+        return result(min(structured, key=lambda c: (not c.timed, c.rank)), SOURCE_PAGE)
     labelled, plain, written_modified = _written(tree)
     modified += written_modified
 

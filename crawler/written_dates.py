@@ -133,6 +133,9 @@ _PATTERNS = [
 ]
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
 @dataclass(frozen=True)
 class WrittenDate:
     """A date found in text: the moment (UTC; midnight UTC of the written day when no time with
@@ -197,6 +200,8 @@ def _moment(day: date, match: re.Match[str]) -> tuple[datetime, bool]:
 def find_written_dates(folded: str) -> list[WrittenDate]:
     """Every date written in ``folded`` (text passed through :func:`fold_text`), in order of
     position."""
+    if not _FOUR_DIGITS.search(folded):
+        return []  # every date here has a four-digit year: most lines are done with at once
     found: dict[int, WrittenDate] = {}
     taken: list[tuple[int, int]] = []
     for pattern in _PATTERNS:
