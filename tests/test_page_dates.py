@@ -18,7 +18,7 @@ import pytest
 from htmldate import find_date
 
 from crawler.dates import solar_hijri_to_gregorian, to_utc_iso
-from crawler.extract import _TRAFILATURA_DATE_PARAMS, extract_article
+from crawler.extract import extract_article
 from crawler.page_dates import HTMLDATE_FORMAT, url_date
 from crawler.written_dates import find_written_dates, fold_text
 
@@ -87,10 +87,6 @@ def test_accuracy_at_least_htmldate_best_mode_in_every_category() -> None:
     for category in {e["category"] for e in MANIFEST}:
         assert ours[category] >= theirs[category], category
     assert ours.total() >= theirs.total()
-
-
-def test_trafilatura_never_runs_htmldate_for_the_latest_date() -> None:
-    assert _TRAFILATURA_DATE_PARAMS["original_date"] is True
 
 
 # -- the rules, one by one ------------------------------------------------------------------------
