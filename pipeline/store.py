@@ -54,22 +54,26 @@ def utcnow() -> dt.datetime:
 class Store:
     """The borderwatch database behind one SQLAlchemy engine."""
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, read_only: bool = False) -> None:
         """Open the database at ``url``.
 
         A new, empty database is created at the newest schema revision. An existing one must be
         at that revision: otherwise ``SchemaVersionError`` (one line, telling the user to run
         ``borderwatch db upgrade``). ``create=False`` skips both, for a child process whose
         parent has opened the database already.
+
+        ``read_only``: no connection can write (see ``make_engine``); the schema revision is
+        still checked, and an empty database stays empty.
         """
         self.url = url
-        if url.startswith("sqlite:///"):
+        self.read_only = read_only
+        if url.startswith("sqlite:///") and not read_only:
             from pathlib import Path
 
             Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(
                 parents=True, exist_ok=True
             )
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, read_only=read_only)
         # The story window's band keys, kept between batches (see recent_story_index).
         self._band_window = BandWindow()
         if create:
@@ -85,7 +89,7 @@ class Store:
 
     def create_schema(self) -> None:
         """Create an empty database at the head revision, or check an existing one is at head."""
-        migrations.prepare(self.engine)
+        migrations.prepare(self.engine, create=not self.read_only)
 
     def close(self) -> None:
         self.engine.dispose()
