@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, distinct, func, literal, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 
 from pipeline import rollups
 from pipeline.schema import article_tags, articles, daily_coverage, daily_volume
@@ -81,32 +92,47 @@ def _insert_aggregates(conn: Connection, day_filter, params: dict) -> None:
     )
     conn.execute(daily_volume.insert().from_select(["day", "source", "articles"], volume), params)
 
+    columns = ["day", "source", "tag", "articles", "stories"]
+    for rows in coverage_selects(day_filter):
+        conn.execute(daily_coverage.insert().from_select(columns, rows), params)
+
+
+def coverage_selects(article_filter: Any, *, relevant_only: bool = True) -> list[Select]:
+    """The rows of daily_coverage for the articles that meet ``article_filter``.
+
+    Two SELECTs of (day, source, tag, articles, stories): every relevant article under tag
+    ``*``, then each tag. ``relevant_only=False`` counts every article that meets the filter
+    under ``*`` (a set of articles chosen by other means, such as an ad-hoc query over all
+    articles); tags are only ever on relevant articles. The reports count an ad-hoc set of
+    articles with these same statements.
+    """
+    everything = [article_filter]
+    if relevant_only:
+        everything.append(articles.c.relevant.is_(True))
     relevant_all = (
         select(
-            articles.c.day,
-            articles.c.source,
-            literal(ALL_TAGS),
-            func.count(),
-            func.count(distinct(articles.c.story_id)),
+            articles.c.day.label("day"),
+            articles.c.source.label("source"),
+            literal(ALL_TAGS).label("tag"),
+            func.count().label("articles"),
+            func.count(distinct(articles.c.story_id)).label("stories"),
         )
-        .where(day_filter, articles.c.relevant.is_(True))
+        .where(*everything)
         .group_by(articles.c.day, articles.c.source)
     )
     per_tag = (
         select(
-            articles.c.day,
-            articles.c.source,
-            article_tags.c.tag,
-            func.count(),
-            func.count(distinct(articles.c.story_id)),
+            articles.c.day.label("day"),
+            articles.c.source.label("source"),
+            article_tags.c.tag.label("tag"),
+            func.count().label("articles"),
+            func.count(distinct(articles.c.story_id)).label("stories"),
         )
         .select_from(articles.join(article_tags, article_tags.c.article_id == articles.c.id))
-        .where(day_filter, articles.c.relevant.is_(True))
+        .where(article_filter, articles.c.relevant.is_(True))
         .group_by(articles.c.day, articles.c.source, article_tags.c.tag)
     )
-    columns = ["day", "source", "tag", "articles", "stories"]
-    conn.execute(daily_coverage.insert().from_select(columns, relevant_all), params)
-    conn.execute(daily_coverage.insert().from_select(columns, per_tag), params)
+    return [relevant_all, per_tag]
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
