@@ -64,7 +64,10 @@ def trend(
     Every period between the first and last day appears, with zeros when nothing was covered.
     The baseline of the spike rule and the rolling mean also look at periods before
     ``selection.since`` (but never before the first day anything was collected), so the first
-    rows of a short range are judged like any other.
+    rows of a short range are judged like any other. Periods of a range that begins before the
+    outlets' first collected day are listed as zeros, but neither count in the baseline nor in
+    the rolling mean: nothing was being watched then, so the first days of monitoring are not
+    spikes against a baseline of nothing.
     """
     rule = rule or SpikeRule()
     window = window or DEFAULT_WINDOW[by]
@@ -115,6 +118,11 @@ def trend(
     last_start = period_start(pd.DatetimeIndex([until]), by)[0]
     starts = pd.DatetimeIndex(sorted(set(period_start(pd.date_range(first_start, last_start), by))))
     volume_per_period = volume.set_index("day")["volume"].reindex(starts, fill_value=0)
+    watched = starts >= (
+        period_start(pd.DatetimeIndex([first_collected]), by)[0]
+        if first_collected is not None
+        else starts.min()
+    )
 
     frames = []
     for tag in selection.topic_tags:
@@ -123,8 +131,9 @@ def trend(
         per["volume"] = volume_per_period
         share = (per["articles"] / per["volume"].where(per["volume"] > 0)) * 100
         per["share_pct"] = share.fillna(0.0)
-        per["share_pct_mean"] = per["share_pct"].rolling(window, min_periods=1).mean()
-        per["spike"] = spike_flags(per["articles"], rule)
+        share_watched = per["share_pct"].where(watched)
+        per["share_pct_mean"] = share_watched.rolling(window, min_periods=1).mean().fillna(0.0)
+        per["spike"] = spike_flags(per["articles"].where(watched), rule)
         per["tag"] = tag
         frames.append(per)
     table = pd.concat(frames)
