@@ -3,19 +3,42 @@
 Each function returns a DataFrame of aggregates small enough for pandas to finish (one row per
 day, source or story); the heavy lifting (filtering and summing millions of coverage rows) stays
 in the database, on the indexes of pipeline/views.py.
+
+A selection with an ad-hoc query (``Selection.matcher``) counts the articles the query matched:
+their coverage rows are summed by the statements that build ``daily_coverage``
+(``pipeline.coverage.coverage_selects``), over the matched ids passed as one array parameter;
+the volume (the denominator) is still everything the outlets collected.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Table, and_, column, distinct, exists, func, select, text
+from sqlalchemy import (
+    Integer,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    column,
+    distinct,
+    exists,
+    func,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from borderwatch.reports.selection import Selection
 from pipeline import rollups
+from pipeline.coverage import coverage_selects
 from pipeline.schema import article_tags, articles, daily_coverage, daily_volume, sources, stories
 
 _DAY = dt.timedelta(days=1)
@@ -71,10 +94,53 @@ def _coverage_sums(c: Any, key: Any) -> Any:
     )
 
 
+def _ids_in(store: Any, ids: np.ndarray) -> Any:
+    """``articles.id`` is one of ``ids``: one parameter whatever their number (a JSON array read
+    by ``json_each`` on SQLite, an integer array on PostgreSQL)."""
+    values = [int(i) for i in ids]
+    if store.dialect == "sqlite":
+        listed = select(column("value", Integer)).select_from(
+            func.json_each(bindparam("matched_ids", json.dumps(values), unique=True))
+        )
+        return articles.c.id.in_(listed)
+    array = bindparam("matched_ids", values, type_=ARRAY(Integer), unique=True)
+    return articles.c.id == any_(array)
+
+
+def _matched_coverage(
+    store: Any, selection: Selection, since: dt.date | None, until: dt.date | None, key: str
+) -> pd.DataFrame:
+    """Coverage rows of the articles the selection's query matched, summed by ``key`` (day or
+    source) and tag: what daily_coverage would hold for them."""
+    ids = selection.matcher.ids(store, since, until)
+    if not len(ids):
+        return pd.DataFrame(
+            {key: [], "tag": [], "articles": pd.Series(dtype="int64"), "stories": []}
+        ).astype({"stories": "int64"})
+    where = and_(_ids_in(store, ids), *_filters(articles.c, selection, since, until))
+    rows = union_all(*coverage_selects(where, relevant_only=False)).subquery()
+    query = (
+        select(
+            rows.c[key],
+            rows.c.tag,
+            func.sum(rows.c.articles).label("articles"),
+            func.sum(rows.c.stories).label("stories"),
+        )
+        .where(rows.c.tag.in_(list(selection.topic_tags)))
+        .group_by(rows.c[key], rows.c.tag)
+    )
+    frame = store.read_sql(query)
+    for name in ("articles", "stories"):
+        frame[name] = frame[name].fillna(0).astype(int)
+    return frame
+
+
 def coverage_by_day(
     store: Any, selection: Selection, since: dt.date | None, until: dt.date | None
 ) -> pd.DataFrame:
     """Relevant articles and stories per day and tag (columns day, tag, articles, stories)."""
+    if selection.matcher is not None:
+        return _dated(_matched_coverage(store, selection, since, until, "day"))
     source, c = _reading(store, daily_coverage, selection)
     query = (
         _coverage_sums(c, c.day)
@@ -142,6 +208,10 @@ def coverage_by_period(
     """Relevant articles and stories per period start and tag (columns day, tag, articles,
     stories; ``day`` is the period's first day): whole periods from the rollups, the days
     around them from daily_coverage."""
+    if selection.matcher is not None:
+        part = coverage_by_day(store, selection, since, until)
+        part["day"] = _starts(part["day"], grain)
+        return _regroup([part], ["day", "tag"], ["articles", "stories"], mapped=True)
     days, whole = split_range(grain, since, until)
     frames = []
     if whole is not None:
@@ -208,6 +278,8 @@ def _regroup(
 def coverage_by_source(store: Any, selection: Selection) -> pd.DataFrame:
     """Relevant articles and stories per source and tag over the selection's dates: whole months
     from monthly_coverage, the days around them from daily_coverage."""
+    if selection.matcher is not None:
+        return _matched_coverage(store, selection, selection.since, selection.until, "source")
     days, whole = split_range("month", selection.since, selection.until)
     frames = []
     if whole is not None:
@@ -267,10 +339,16 @@ def source_table(store: Any) -> pd.DataFrame:
     )
 
 
-def _relevant_articles(selection: Selection) -> list:
-    """Conditions on ``articles`` for the relevant articles of the selection."""
+def selected_articles(store: Any, selection: Selection) -> list:
+    """Conditions on ``articles`` for the articles of the selection: the relevant ones, or those
+    its ad-hoc query matched; with tags, those that carry one of them."""
     a = articles
-    clauses = [a.c.relevant.is_(True), *_filters(a.c, selection, selection.since, selection.until)]
+    clauses = _filters(a.c, selection, selection.since, selection.until)
+    if selection.matcher is None:
+        clauses.append(a.c.relevant.is_(True))
+    else:
+        matched = selection.matcher.ids(store, selection.since, selection.until)
+        clauses.append(_ids_in(store, matched))
     tags = [t for t in selection.topic_tags if t != "*"]
     if tags:
         clauses.append(
@@ -291,7 +369,7 @@ def top_stories(store: Any, selection: Selection, limit: int) -> pd.DataFrame:
             func.min(a.c.day).label("first_day"),
         )
         .select_from(a.join(s, s.c.key == a.c.source))
-        .where(*_relevant_articles(selection), a.c.story_id.is_not(None))
+        .where(*selected_articles(store, selection), a.c.story_id.is_not(None))
         .group_by(a.c.story_id)
         .order_by(func.count(distinct(a.c.source)).desc(), func.count().desc(), a.c.story_id)
         .limit(limit)
@@ -309,25 +387,84 @@ def story_outlets(store: Any, selection: Selection, story_ids: list[int]) -> pd.
     query = (
         select(a.c.story_id, s.c.name, s.c.country)
         .select_from(a.join(s, s.c.key == a.c.source))
-        .where(*_relevant_articles(selection), a.c.story_id.in_(story_ids))
+        .where(*selected_articles(store, selection), a.c.story_id.in_(story_ids))
         .distinct()
     )
     return store.read_sql(query)
 
 
+def story_leads(store: Any, story_ids: list[int]) -> pd.DataFrame:
+    """(story_id, began, url): the day of each story's first article (whichever outlet) and the
+    link of its lead article."""
+    if not story_ids:
+        return pd.DataFrame(columns=["story_id", "began", "url"])
+    s, a = stories, articles
+    query = (
+        select(s.c.id.label("story_id"), s.c.day.label("began"), a.c.url)
+        .select_from(s.outerjoin(a, a.c.id == s.c.lead_article_id))
+        .where(s.c.id.in_(story_ids))
+    )
+    return store.read_sql(query)
+
+
+def story_tags(store: Any, selection: Selection, story_ids: list[int]) -> pd.DataFrame:
+    """(story_id, tag) of the selected articles of the given stories (the tag filter aside)."""
+    if not story_ids:
+        return pd.DataFrame(columns=["story_id", "tag"])
+    a, t = articles, article_tags
+    query = (
+        select(a.c.story_id, t.c.tag)
+        .select_from(t.join(a, a.c.id == t.c.article_id))
+        .where(*selected_articles(store, replace(selection, tags=())), a.c.story_id.in_(story_ids))
+        .distinct()
+    )
+    return store.read_sql(query)
+
+
+def story_row(store: Any, story_id: int) -> pd.DataFrame:
+    """The stories row of one story (empty when there is none)."""
+    return store.read_sql(select(stories).where(stories.c.id == story_id))
+
+
+def story_articles(store: Any, story_id: int) -> pd.DataFrame:
+    """Every article of one story, relevant or not, with its outlet, oldest first."""
+    a, s = articles, sources
+    when = func.coalesce(a.c.published_at, a.c.collected_at)
+    query = (
+        select(
+            a.c.id.label("article_id"),
+            when.label("published"),
+            a.c.day,
+            a.c.source,
+            s.c.name,
+            s.c.country,
+            a.c.language,
+            a.c.relevant,
+            a.c.title,
+            a.c.url,
+        )
+        .select_from(a.join(s, s.c.key == a.c.source))
+        .where(a.c.story_id == story_id)
+        .order_by(when, a.c.id)
+    )
+    return store.read_sql(query)
+
+
+def article_tag_list(store: Any, article_ids: list[int]) -> pd.DataFrame:
+    """(article_id, tag) of the given articles."""
+    if not article_ids:
+        return pd.DataFrame(columns=["article_id", "tag"])
+    t = article_tags
+    return store.read_sql(select(t.c.article_id, t.c.tag).where(t.c.article_id.in_(article_ids)))
+
+
 def article_tag_pairs(store: Any, selection: Selection) -> pd.DataFrame:
     """(article_id, tag) of the relevant articles of the selection (the tag filter aside)."""
     a, t = articles, article_tags
-    unfiltered = Selection(
-        sources=selection.sources,
-        source_keys=selection.source_keys,
-        since=selection.since,
-        until=selection.until,
-    )
     query = (
         select(t.c.article_id, t.c.tag)
         .select_from(t.join(a, a.c.id == t.c.article_id))
-        .where(*_relevant_articles(unfiltered))
+        .where(*selected_articles(store, replace(selection, tags=())))
     )
     return store.read_sql(query)
 
@@ -342,7 +479,13 @@ def _dated(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = [
+    "article_tag_list",
     "article_tag_pairs",
+    "story_articles",
+    "story_leads",
+    "story_row",
+    "story_tags",
+    "selected_articles",
     "coverage_by_day",
     "coverage_by_source",
     "source_table",

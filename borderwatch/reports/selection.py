@@ -1,13 +1,16 @@
-"""What a report is about (tags, outlets, countries, languages, dates), checked against the data.
+"""What a report is about (tags, outlets, countries, languages, dates, an ad-hoc query),
+checked against the data.
 
 Every name a user types is checked against what the database (and config.yaml) knows, so a typo
-gets one line that lists what is available instead of an empty report.
+gets one line that lists what is available instead of an empty report; a query that does not
+parse gets the query language's own message, with the position of the problem.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -20,13 +23,34 @@ from pipeline.schema import daily_coverage, daily_volume, sources
 _LISTED = 25
 
 
+# Which articles an ad-hoc query searches: the topic's relevant ones, or every collected one.
+WITHIN = ("topic", "all")
+# What it reads of them: headline and summary (what the feed said), or the stored text as well.
+MATCH_IN = ("headline", "text")
+
+
 class ReportInputError(ValueError):
     """A report was asked for something the data does not have; the message is one line."""
 
 
+class QueryInputError(ReportInputError):
+    """The ad-hoc query does not parse: ``syntax`` is the query language's error (with the
+    position of the problem and what was expected there)."""
+
+    def __init__(self, syntax: Exception) -> None:
+        self.syntax = syntax
+        super().__init__(f"--query: {syntax}")
+
+
 @dataclass(frozen=True)
 class Selection:
-    """The filters every report takes. Empty tuples mean "no filter"."""
+    """The filters every report takes. Empty tuples mean "no filter".
+
+    ``query``: an ad-hoc query in the query language (docs/queries.md); the report then counts
+    only the articles it matches, among the topic's relevant articles (``within="topic"``) or
+    among every collected article (``within="all"``), reading their headline and summary
+    (``match_in="headline"``) or their stored text as well (``match_in="text"``).
+    """
 
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
@@ -34,8 +58,13 @@ class Selection:
     languages: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
-    # Filled in by ``resolve``: the source keys the filters leave (None: every source).
+    query: str | None = None
+    within: str = "topic"
+    match_in: str = "headline"
+    # Filled in by ``resolve``: the source keys the filters leave (None: every source) and, with
+    # a query, the ``ArticleMatcher`` that finds its articles (borderwatch.reports.matches).
     source_keys: tuple[str, ...] | None = None
+    matcher: Any = field(default=None, compare=False, repr=False)
 
     @property
     def topic_tags(self) -> tuple[str, ...]:
@@ -53,16 +82,27 @@ class Selection:
             parts.append("language " + ", ".join(self.languages))
         if self.since or self.until:
             parts.append(f"{self.since or '…'} to {self.until or '…'}")
+        if self.query:
+            searched = "all articles" if self.within == "all" else "topic"
+            field_names = "full text" if self.match_in == "text" else "headlines"
+            parts.append(f"query {self.query} ({searched}, {field_names})")
         return "; ".join(parts)
 
 
 def resolve(
-    store: Any, selection: Selection, known_tags: list[str] | tuple[str, ...] = ()
+    store: Any,
+    selection: Selection,
+    known_tags: list[str] | tuple[str, ...] = (),
+    *,
+    matchers: MutableMapping[Any, Any] | None = None,
 ) -> Selection:
     """Check every filter against the data and return the selection with source keys resolved.
 
     Raises ReportInputError for an unknown tag, source, country or language, and for a date
-    range that ends before it starts.
+    range that ends before it starts; QueryInputError for a query that does not parse.
+    ``matchers``: where to keep and find the matchers of earlier selections with the same query
+    and outlets (a long-running reader such as the explorer passes one; see
+    ``borderwatch.reports.matches``).
     """
     if selection.since and selection.until and selection.since > selection.until:
         first, last = data_range(store)
@@ -70,6 +110,7 @@ def resolve(
         raise ReportInputError(
             f"--since {selection.since} is after --until {selection.until}{covered}"
         )
+    query = _check_query(selection)
     _check_tags(store, selection.tags, known_tags)
     table = store.read_sql(
         select(sources.c.key, sources.c.name, sources.c.country, sources.c.language)
@@ -78,20 +119,46 @@ def resolve(
     countries = _match_codes(table, "country", selection.countries, str.upper)
     languages = _match_codes(table, "language", selection.languages, str.lower)
     if not (keys or countries or languages):
-        return replace(selection, source_keys=None)
-    chosen = table
-    if keys:
-        chosen = chosen[chosen["key"].isin(keys)]
-    if countries:
-        chosen = chosen[chosen["country"].str.upper().isin(countries)]
-    if languages:
-        chosen = chosen[chosen["language"].str.lower().isin(languages)]
-    return replace(
-        selection,
-        countries=tuple(countries),
-        languages=tuple(languages),
-        source_keys=tuple(sorted(chosen["key"])),
-    )
+        resolved = replace(selection, source_keys=None)
+    else:
+        chosen = table
+        if keys:
+            chosen = chosen[chosen["key"].isin(keys)]
+        if countries:
+            chosen = chosen[chosen["country"].str.upper().isin(countries)]
+        if languages:
+            chosen = chosen[chosen["language"].str.lower().isin(languages)]
+        resolved = replace(
+            selection,
+            countries=tuple(countries),
+            languages=tuple(languages),
+            source_keys=tuple(sorted(chosen["key"])),
+        )
+    if query is None:
+        return resolved
+    from borderwatch.reports.matches import matcher_for
+
+    return replace(resolved, matcher=matcher_for(query, resolved, matchers))
+
+
+def _check_query(selection: Selection) -> Any:
+    """The parsed ad-hoc query (None without one); its options checked."""
+    if selection.within not in WITHIN:
+        raise ReportInputError(f"--within {selection.within!r}: expected {' or '.join(WITHIN)}")
+    if selection.match_in not in MATCH_IN:
+        raise ReportInputError(
+            f"--match-in {selection.match_in!r}: expected {' or '.join(MATCH_IN)}"
+        )
+    if selection.query is None or not selection.query.strip():
+        if selection.within != "topic" or selection.match_in != "headline":
+            raise ReportInputError("--within and --match-in apply to a --query; give one")
+        return None
+    from pipeline.query import QuerySyntaxError, parse_query
+
+    try:
+        return parse_query(selection.query)
+    except QuerySyntaxError as exc:
+        raise QueryInputError(exc) from None
 
 
 def data_range(store: Any) -> tuple[dt.date | None, dt.date | None]:
@@ -183,4 +250,13 @@ def _as_date(value: Any) -> dt.date | None:
     return value
 
 
-__all__ = ["ReportInputError", "Selection", "available_tags", "data_range", "resolve"]
+__all__ = [
+    "MATCH_IN",
+    "WITHIN",
+    "QueryInputError",
+    "ReportInputError",
+    "Selection",
+    "available_tags",
+    "data_range",
+    "resolve",
+]

@@ -1,0 +1,191 @@
+"""Ad-hoc queries over the stored articles: which articles of a selection a query matches.
+
+Coverage tables count what the configured topic and tags matched when the articles were
+collected. An ad-hoc query (``report … --query``, the explorer's query box) is matched now, by
+the query language's own evaluator (``pipeline.query``), against the stored headline and
+summary of each article, or also its stored text (``match_in="text"``: slower, and empty for
+articles whose text retention has removed it), among the topic's relevant articles or among
+every collected one (``within="all"``). The reports then count the matched articles with the
+same statements that build the coverage tables (``pipeline.coverage.coverage_selects``).
+
+An ``ArticleMatcher`` searches the days a report asks for and remembers them, so a trend that
+needs periods before ``--since`` for its baseline searches only those in addition, and a
+long-running reader (the explorer) can answer the next report of the same query from memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import MutableMapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import desc, select
+
+from borderwatch.reports import queries
+from borderwatch.reports.report import Report
+from borderwatch.reports.selection import Selection
+from pipeline.query import Query, first_matching_clause
+from pipeline.schema import articles, sources
+from pipeline.textnorm import normalize_many
+
+# Articles read, normalized and matched per round trip: bounds memory on long histories.
+_CHUNK = 20_000
+_NO_IDS = np.zeros(0, dtype=np.int64)
+
+SAMPLE_COLUMNS = ["article_id", "day", "source", "name", "relevant", "clause", "title", "url"]
+
+
+class ArticleMatcher:
+    """The articles one query matches among those of some outlets, searched as asked for.
+
+    ``ids(store, since, until)`` returns the matched article ids of those days (None: no bound),
+    searching only the days not searched before. Safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        query: Query,
+        *,
+        within: str = "topic",
+        match_in: str = "headline",
+        source_keys: tuple[str, ...] | None = None,
+    ) -> None:
+        self.query = query
+        self.within = within
+        self.match_in = match_in
+        self.source_keys = source_keys
+        self.searched = 0  # articles read and matched so far
+        self._lock = threading.Lock()
+        self._covered = False
+        self._first: dt.date | None = None  # searched range; None = unbounded
+        self._last: dt.date | None = None
+        self._ids: list[np.ndarray] = []
+        self._days: list[np.ndarray] = []
+
+    def ids(self, store: Any, since: dt.date | None, until: dt.date | None) -> np.ndarray:
+        """Sorted ids of the matched articles published (``day``) from ``since`` to ``until``."""
+        with self._lock:
+            self._cover(store, since, until)
+            if not self._ids:
+                return _NO_IDS
+            ids, days = np.concatenate(self._ids), np.concatenate(self._days)
+        keep = np.ones(len(ids), dtype=bool)
+        if since is not None:
+            keep &= days >= np.datetime64(since, "D")
+        if until is not None:
+            keep &= days <= np.datetime64(until, "D")
+        return np.sort(ids[keep])
+
+    def _cover(self, store: Any, since: dt.date | None, until: dt.date | None) -> None:
+        if not self._covered:
+            self._search(store, since, until)
+            self._first, self._last, self._covered = since, until, True
+            return
+        if self._first is not None and (since is None or since < self._first):
+            self._search(store, since, self._first - dt.timedelta(days=1))
+            self._first = since
+        if self._last is not None and (until is None or until > self._last):
+            self._search(store, self._last + dt.timedelta(days=1), until)
+            self._last = until
+
+    def _search(self, store: Any, first: dt.date | None, last: dt.date | None) -> None:
+        a = articles.c
+        fields = [a.title, a.summary] + ([a.text] if self.match_in == "text" else [])
+        conditions = []
+        if self.within == "topic":
+            conditions.append(a.relevant.is_(True))
+        if self.source_keys is not None:
+            conditions.append(a.source.in_(list(self.source_keys)))
+        if first is not None:
+            conditions.append(a.day >= first)
+        if last is not None:
+            conditions.append(a.day <= last)
+        statement = select(a.id, a.day, *fields).where(*conditions)
+        with store.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True).execute(statement)
+            for rows in result.partitions(_CHUNK):
+                columns = list(zip(*rows, strict=True))
+                found = self._matching(columns[2:])
+                if found.any():
+                    chosen = np.flatnonzero(found)
+                    self._ids.append(np.asarray(columns[0], dtype=np.int64)[chosen])
+                    days = pd.to_datetime(pd.Series(columns[1]).iloc[chosen]).to_numpy()
+                    self._days.append(days.astype("datetime64[D]"))
+                self.searched += len(rows)
+
+    def _matching(self, fields: list[tuple[Any, ...]]) -> np.ndarray:
+        """Which of the articles (their fields, column by column) the query matches."""
+        documents = matching_texts(fields)
+        test = self.query.matches
+        return np.fromiter((test(doc, True) for doc in documents), dtype=bool, count=len(documents))
+
+
+def matching_texts(fields: list[tuple[Any, ...]] | list[list[Any]]) -> list[str]:
+    """Each article's fields normalized one by one and joined, as relevance reads them
+    (``pipeline.stages.words``): the text the query language matches."""
+    normalized = [normalize_many([v if isinstance(v, str) else "" for v in f]) for f in fields]
+    return [" ".join(part for part in parts if part) for parts in zip(*normalized, strict=True)]
+
+
+def matcher_for(
+    query: Query, selection: Selection, matchers: MutableMapping[Any, Any] | None = None
+) -> ArticleMatcher:
+    """The matcher of ``query`` over the selection's outlets, from ``matchers`` when known."""
+    key = (query.source, selection.within, selection.match_in, selection.source_keys)
+    if matchers is not None and key in matchers:
+        return matchers[key]
+    matcher = ArticleMatcher(
+        query,
+        within=selection.within,
+        match_in=selection.match_in,
+        source_keys=selection.source_keys,
+    )
+    if matchers is not None:
+        matchers[key] = matcher
+    return matcher
+
+
+def match_sample(store: Any, selection: Selection, topic: Query, *, limit: int = 20) -> Report:
+    """The newest matched articles of the selection, and the clause of the query that matched.
+
+    With an ad-hoc query: the articles it matched and the first of its top-level OR clauses that
+    matches each (``Query.clauses``), read in the same fields. Without one: the selection's
+    relevant articles and the clause of the configured ``topic`` that matches their headline,
+    summary and stored text (empty where retention has removed the text the topic matched).
+    """
+    query = selection.matcher.query if selection.matcher is not None else topic
+    full_text = selection.matcher is None or selection.matcher.match_in == "text"
+    a, s = articles.c, sources.c
+    fields = [a.title, a.summary] + ([a.text] if full_text else [])
+    statement = (
+        select(
+            a.id.label("article_id"),
+            a.day,
+            a.source,
+            s.name,
+            a.relevant,
+            a.title,
+            a.url,
+            *[f.label(f"match_{f.name}") for f in fields],
+        )
+        .select_from(articles.join(sources, s.key == a.source))
+        .where(*queries.selected_articles(store, selection))
+        .order_by(desc(a.day), desc(a.id))
+        .limit(limit)
+    )
+    frame = store.read_sql(statement)
+    texts = matching_texts([frame[f"match_{f.name}"].tolist() for f in fields])
+    frame["clause"] = first_matching_clause(query, texts, normalized=True) if texts else []
+    frame["relevant"] = frame["relevant"].astype(bool)
+    frame["day"] = pd.to_datetime(frame["day"]).dt.date if len(frame) else []
+    extra = selection.describe()
+    what = "Matches of the query" if selection.matcher is not None else "Relevant articles"
+    title = f"{what}, newest first, with the clause that matched" + (f" ({extra})" if extra else "")
+    notes = [f"query: {query.source}"]
+    return Report("matches", title, frame[SAMPLE_COLUMNS].reset_index(drop=True), notes)
+
+
+__all__ = ["SAMPLE_COLUMNS", "ArticleMatcher", "match_sample", "matcher_for", "matching_texts"]
