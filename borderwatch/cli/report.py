@@ -1,4 +1,5 @@
-"""``borderwatch report``: trend, share of voice, top stories and tag pairs from the coverage."""
+"""``borderwatch report``: trend, share of voice, top stories and tag pairs from the coverage;
+the matches of an ad-hoc query, one story's articles and the sources' health."""
 
 from __future__ import annotations
 
@@ -67,6 +68,27 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Last day (default: the last day with data).",
         ),
         click.option(
+            "--query",
+            metavar="QUERY",
+            help="Count only the articles this query matches (the query language of "
+            "docs/queries.md), matched now in their stored headline and summary.",
+        ),
+        click.option(
+            "--within",
+            type=click.Choice(["topic", "all"]),
+            default="topic",
+            show_default=True,
+            help="With --query: search the topic's relevant articles, or every collected one.",
+        ),
+        click.option(
+            "--match-in",
+            "match_in",
+            type=click.Choice(["headline", "text"]),
+            default="headline",
+            show_default=True,
+            help="With --query: match headline and summary, or the stored text as well.",
+        ),
+        click.option(
             "--format",
             "fmt",
             type=click.Choice(_FORMATS),
@@ -86,26 +108,38 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _run(app: App, options: dict[str, Any], build: Callable[[Any, Any], Any]) -> None:
-    """Resolve the filters, build the report, print it and draw its chart."""
-    from borderwatch.reports.output import render
-    from borderwatch.reports.selection import ReportInputError, Selection, resolve
+def _selection(options: dict[str, Any]) -> Any:
+    from borderwatch.reports.selection import Selection
 
-    selection = Selection(
+    query = options.get("query")
+    return Selection(
         tags=tuple(options["tags"]),
         sources=tuple(options["sources"]),
         countries=tuple(options["countries"]),
         languages=tuple(options["languages"]),
         since=options["since"],
         until=options["until"],
+        query=query if query and query.strip() else None,
+        within=options.get("within", "topic"),
+        match_in=options.get("match_in", "headline"),
     )
-    chart: Path | None = options["chart"]
+
+
+def _run(app: App, name: str, options: dict[str, Any], **report_options: Any) -> None:
+    """Resolve the filters, build the report, print it and draw its chart."""
+    from borderwatch.reports.catalogue import SELECTING, ReportCall
+    from borderwatch.reports.output import render
+    from borderwatch.reports.selection import ReportInputError, resolve
+
+    chart: Path | None = options.get("chart")
     if chart is not None and chart.suffix.lower() != ".png":
         fail(f"--chart {chart}: the chart is written as PNG, give a name ending in .png")
     store = app.store
     try:
-        selection = resolve(store, selection, list(app.config.tags))
-        report = build(store, selection)
+        selection = None
+        if name in SELECTING:
+            selection = resolve(store, _selection(options), list(app.config.tags))
+        report = ReportCall.of(name, selection, **report_options).build(store, app.config)
     except ReportInputError as exc:
         fail(str(exc))
     if options["fmt"] == "table":
@@ -119,6 +153,18 @@ def _run(app: App, options: dict[str, Any], build: Callable[[Any, Any], Any]) ->
         from borderwatch.reports.charts import save_chart
 
         click.echo(f"chart: {save_chart(report, chart)}", err=True)
+
+
+def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--format`` alone, for the reports that take no filters."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(_FORMATS),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(command)
 
 
 @main.group()
@@ -153,10 +199,7 @@ def trend(app: App, by: str, window: int | None, **options: Any) -> None:
     sources in the period. Periods without coverage appear as zeros. The spike flag uses the
     digest's rule (config.yaml `spikes:`), counted in periods.
     """
-    from borderwatch.reports.trend import trend as build_trend
-
-    rule = app.config.spikes.rule()
-    _run(app, options, lambda store, sel: build_trend(store, sel, by=by, window=window, rule=rule))
+    _run(app, "trend", options, by=by, window=window)
 
 
 @report.command()
@@ -178,9 +221,7 @@ def sources(app: App, by: str, limit: int | None, **options: Any) -> None:
     share_of_voice_pct is the part of all relevant articles; share_of_volume_pct the part of the
     outlet's own articles that were relevant.
     """
-    from borderwatch.reports.sources import share_of_voice
-
-    _run(app, options, lambda store, sel: share_of_voice(store, sel, by=by, limit=limit))
+    _run(app, "sources", options, by=by, limit=limit)
 
 
 @report.command()
@@ -195,10 +236,12 @@ def sources(app: App, by: str, limit: int | None, **options: Any) -> None:
 @selection_options
 @pass_app
 def stories(app: App, limit: int, **options: Any) -> None:
-    """The top stories of a period: how many outlets, articles and countries carried each."""
-    from borderwatch.reports.stories import top_stories
+    """The top stories of a period: how many outlets, articles and countries carried each.
 
-    _run(app, options, lambda store, sel: top_stories(store, sel, limit=limit))
+    began is the day of a story's first article; a story that began before --since is
+    developing. tags are those of its selected articles, url the link of its lead article.
+    """
+    _run(app, "stories", options, limit=limit)
 
 
 @report.command()
@@ -206,6 +249,58 @@ def stories(app: App, limit: int, **options: Any) -> None:
 @pass_app
 def tags(app: App, **options: Any) -> None:
     """Tag co-occurrence: which tags appear together on the same relevant articles."""
-    from borderwatch.reports.tags import co_occurrence
+    _run(app, "tags", options)
 
-    _run(app, options, co_occurrence)
+
+@report.command()
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    metavar="N",
+    help="How many articles.",
+)
+@selection_options
+@pass_app
+def matches(app: App, limit: int, **options: Any) -> None:
+    """The newest articles a --query matches, and which of its OR clauses matched each.
+
+    Without --query: the newest relevant articles, and the clause of config.yaml's topic that
+    matches their headline, summary and stored text. For tuning a query: a clause that brings
+    in the wrong articles shows up here.
+    """
+    _run(app, "matches", options, limit=limit)
+
+
+@report.command()
+@click.argument("story_id", type=click.IntRange(1), metavar="STORY_ID")
+@format_option
+@pass_app
+def story(app: App, story_id: int, fmt: str) -> None:
+    """Every article of one story (the story_id of `report stories`): outlet, time, language,
+    relevance, tags and link, oldest first."""
+    _run(app, "story", {"fmt": fmt}, story_id=story_id)
+
+
+@report.command()
+@click.option("--all", "every", is_flag=True, help="List every source, not only those in trouble.")
+@click.option(
+    "--source", "keys", multiple=True, metavar="KEY", help="Only this source (repeatable)."
+)
+@format_option
+@pass_app
+def health(app: App, every: bool, keys: tuple[str, ...], fmt: str) -> None:
+    """Sources that are failing or silent, judged as `borderwatch status` judges them
+    (config.yaml schedule: failure_threshold, silence_factor, silence_min)."""
+    _run(app, "health", {"fmt": fmt}, every=every, keys=keys)
+
+
+@report.command()
+@click.option("--source", "key", required=True, metavar="KEY", help="The source, by key.")
+@format_option
+@pass_app
+def fetches(app: App, key: str, fmt: str) -> None:
+    """The fetch targets of one source: last fetch and success, status, failures in a row, last
+    error, flag, entries and the next fetch (UTC)."""
+    _run(app, "fetches", {"fmt": fmt}, key=key)
