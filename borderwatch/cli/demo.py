@@ -40,4 +40,5 @@ def demo(app: App, workdir: Path | None) -> None:
     click.echo(f"Config:    {result.config_path}")
     for path in result.digest_files:
         click.echo(f"Digest:    {path}")
-    click.echo(f"\nTry: borderwatch --config {result.config_path} collect")
+    click.echo(f"\nExplore it in a browser: borderwatch --config {result.config_path} serve")
+    click.echo(f"Collect again:           borderwatch --config {result.config_path} collect")
