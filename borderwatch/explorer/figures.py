@@ -111,11 +111,15 @@ def small_multiples(report: Report, by: str) -> list[TagFigure]:
         return []
     top = charts.nice_max(float(frame["articles"].max()))
     figures = []
-    for tag in dict.fromkeys(frame["tag"]):
-        rows = _rows(report, tag)
-        labels = [period_label(s, by) for s in rows["start"]]
-        values = [int(v) for v in rows["articles"]]
-        flags = [bool(f) for f in rows["spike"]]
+    columns = {name: frame[name].tolist() for name in ("tag", "start", "articles", "spike")}
+    labels_of = {start: period_label(start, by) for start in dict.fromkeys(columns["start"])}
+    series: dict[str, list[tuple]] = {}
+    for row in zip(*columns.values(), strict=True):
+        series.setdefault(row[0], []).append(row)
+    for tag, rows in series.items():
+        labels = [labels_of[r[1]] for r in rows]
+        values = [int(r[2]) for r in rows]
+        flags = [bool(r[3]) for r in rows]
         title = f"{_label(tag)}: relevant articles per {by}"
         description = (
             f"{sum(values):,} articles; {sum(flags)} spike{'s' if sum(flags) != 1 else ''}; "

@@ -45,7 +45,7 @@ class Panel:
 
     def build(self, explorer: Explorer) -> Report:
         if self.report is None:
-            self.report = self.call.build(explorer.store, explorer.config)
+            self.report = explorer.report(self.call)
         return self.report
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,9 @@ def run(config: Config, url: str, *, host: str, port: int) -> None:
     import uvicorn
 
     application = build(config, url, host=host)
+    explorer = application.app.state.explorer
+    # The first ad-hoc query should not wait for every headline to be read and normalized.
+    threading.Thread(target=_warm, args=(explorer,), name="headline-index", daemon=True).start()
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"borderwatch explorer on http://{shown}:{port}/ reading {safe_database_url(url)} "
@@ -85,3 +89,10 @@ def run(config: Config, url: str, *, host: str, port: int) -> None:
         err=True,
     )
     uvicorn.run(application, host=host, port=port, log_level="warning", server_header=False)
+
+
+def _warm(explorer: Explorer) -> None:
+    try:
+        explorer.headlines.refresh(explorer.store)
+    except Exception:  # the first query builds it then, or says why
+        log.exception("reading the headlines for ad-hoc queries failed")

@@ -1,5 +1,6 @@
-"""What the explorer keeps while it runs: the configuration, a read-only store, and the
-matchers of recent ad-hoc queries (so a download repeats no search the page already made)."""
+"""What the explorer keeps while it runs: the configuration, a read-only store, the reports it
+built for the current state of the data, and the matchers of recent ad-hoc queries (so a
+download, or the next reader of the same page, repeats no work the page already did)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,27 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from borderwatch.config import Config
+from borderwatch.reports.catalogue import ReportCall
+from borderwatch.reports.matches import HeadlineIndex
+from borderwatch.reports.report import Report
 from borderwatch.reports.selection import Selection, data_range, resolve
 from pipeline.query import parse_query
-from pipeline.schema import articles, sources
+from pipeline.schema import articles, feed_state, runs, sources
 
 # Matchers kept: a handful of queries an analyst is refining, each over its outlets.
 MATCHERS_KEPT = 16
 # A matcher is dropped when newer articles were stored, and after this long in any case.
 MATCHER_SECONDS = 600
+# Reports kept (a page has up to eight), and how long at most: source health moves with the
+# clock as well as with the data.
+REPORTS_KEPT = 256
+REPORT_SECONDS = 300
+# How long one look at the state of the data serves.
+VERSION_SECONDS = 1.0
 
 
 class RecentMatchers(MutableMapping[Any, Any]):
-    """The matchers of the latest queries, forgotten when the articles change or they age."""
+    """The latest matchers (or reports), forgotten when the data changes or they age."""
 
     def __init__(self, size: int = MATCHERS_KEPT, seconds: float = MATCHER_SECONDS) -> None:
         self.size = size
@@ -78,12 +88,50 @@ class Explorer:
         self.topic = parse_query(config.topic)
         self.tags = list(config.tags)
         self.matchers = RecentMatchers()
+        self.headlines = HeadlineIndex()
+        self.reports = RecentMatchers(REPORTS_KEPT, REPORT_SECONDS)
+        self._version: tuple[float, tuple[Any, ...]] | None = None
+        self._version_lock = threading.Lock()
 
     def resolve(self, selection: Selection) -> Selection:
         """The selection checked against the data (ReportInputError when it does not fit)."""
         if selection.query:
             self.matchers.check_version(self.newest_article())
-        return resolve(self.store, selection, self.tags, matchers=self.matchers)
+        return resolve(
+            self.store, selection, self.tags, matchers=self.matchers, headlines=self.headlines
+        )
+
+    def report(self, call: ReportCall) -> Report:
+        """``call``'s report, built once for the current state of the data.
+
+        The state is the newest article, run and fetch: a report is built again after the
+        pipeline stored anything, a job ran or a source was fetched, and after REPORT_SECONDS.
+        """
+        self.reports.check_version(self.data_version())
+        key = tuple(call.argv())
+        try:
+            return self.reports[key]
+        except KeyError:
+            built = call.build(self.store, self.config)
+            self.reports[key] = built
+            return built
+
+    def data_version(self) -> tuple[Any, ...]:
+        """What changes whenever anything a report reads changes (three indexed look-ups),
+        asked at most once a second: a page's panels share one answer."""
+        now = time.monotonic()
+        with self._version_lock:
+            if self._version is not None and now - self._version[0] < VERSION_SECONDS:
+                return self._version[1]
+        with self.store.engine.connect() as conn:
+            version = (
+                conn.execute(select(func.max(articles.c.id))).scalar_one_or_none(),
+                conn.execute(select(func.max(runs.c.id))).scalar_one_or_none(),
+                conn.execute(select(func.max(feed_state.c.last_fetch_at))).scalar_one_or_none(),
+            )
+        with self._version_lock:
+            self._version = (now, version)
+        return version
 
     def newest_article(self) -> int | None:
         with self.store.engine.connect() as conn:
@@ -93,7 +141,13 @@ class Explorer:
         return dt.datetime.now(self.config.schedule.zone).date()
 
     def data_range(self) -> tuple[dt.date | None, dt.date | None]:
-        return data_range(self.store)
+        """First and last day with collected articles (kept with the reports)."""
+        self.reports.check_version(self.data_version())
+        try:
+            return self.reports[("data_range",)]
+        except KeyError:
+            found = self.reports[("data_range",)] = data_range(self.store)
+            return found
 
     def default_days(self) -> tuple[dt.date, dt.date | None]:
         """The newest day with data (see ``last_day``) and the first."""

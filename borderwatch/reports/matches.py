@@ -11,13 +11,16 @@ same statements that build the coverage tables (``pipeline.coverage.coverage_sel
 An ``ArticleMatcher`` searches the days a report asks for and remembers them, so a trend that
 needs periods before ``--since`` for its baseline searches only those in addition, and a
 long-running reader (the explorer) can answer the next report of the same query from memory.
+Such a reader also keeps a ``HeadlineIndex``: every article's normalized headline and summary
+in memory, extended with the newer articles before each search, so that a new query over them
+costs only the matching (reading and normalizing 100,000 articles costs several times more).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import numpy as np
@@ -34,6 +37,8 @@ from pipeline.textnorm import normalize_many
 # Articles read, normalized and matched per round trip: bounds memory on long histories.
 _CHUNK = 20_000
 _NO_IDS = np.zeros(0, dtype=np.int64)
+# The most articles a HeadlineIndex keeps (about 300 bytes each); beyond, queries read them.
+MAX_INDEXED = 1_000_000
 
 SAMPLE_COLUMNS = ["article_id", "day", "source", "name", "relevant", "clause", "title", "url"]
 
@@ -52,11 +57,13 @@ class ArticleMatcher:
         within: str = "topic",
         match_in: str = "headline",
         source_keys: tuple[str, ...] | None = None,
+        headlines: HeadlineIndex | None = None,
     ) -> None:
         self.query = query
         self.within = within
         self.match_in = match_in
         self.source_keys = source_keys
+        self.headlines = headlines if match_in == "headline" else None
         self.searched = 0  # articles read and matched so far
         self._lock = threading.Lock()
         self._covered = False
@@ -92,6 +99,18 @@ class ArticleMatcher:
             self._last = until
 
     def _search(self, store: Any, first: dt.date | None, last: dt.date | None) -> None:
+        if self.headlines is not None and self.headlines.refresh(store):
+            ids, days, texts = self.headlines.select(
+                relevant_only=self.within == "topic",
+                source_keys=self.source_keys,
+                first=first,
+                last=last,
+            )
+            found = self._test(texts)
+            self._ids.append(ids[found])
+            self._days.append(days[found])
+            self.searched += len(texts)
+            return
         a = articles.c
         fields = [a.title, a.summary] + ([a.text] if self.match_in == "text" else [])
         conditions = []
@@ -104,23 +123,127 @@ class ArticleMatcher:
         if last is not None:
             conditions.append(a.day <= last)
         statement = select(a.id, a.day, *fields).where(*conditions)
-        with store.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(statement)
-            for rows in result.partitions(_CHUNK):
-                columns = list(zip(*rows, strict=True))
-                found = self._matching(columns[2:])
-                if found.any():
-                    chosen = np.flatnonzero(found)
-                    self._ids.append(np.asarray(columns[0], dtype=np.int64)[chosen])
-                    days = pd.to_datetime(pd.Series(columns[1]).iloc[chosen]).to_numpy()
-                    self._days.append(days.astype("datetime64[D]"))
-                self.searched += len(rows)
+        for columns in read_columns(store, statement):
+            found = self._test(matching_texts(columns[2:]))
+            if found.any():
+                self._ids.append(np.asarray(columns[0], dtype=np.int64)[found])
+                self._days.append(_days(columns[1])[found])
+            self.searched += len(columns[0])
 
-    def _matching(self, fields: list[tuple[Any, ...]]) -> np.ndarray:
-        """Which of the articles (their fields, column by column) the query matches."""
-        documents = matching_texts(fields)
+    def _test(self, documents: list[str]) -> np.ndarray:
+        """Which of the normalized documents the query matches (the query language's own
+        one-document evaluator: a small query scans each text, cheaper than hashing every word
+        of every document for the batch matcher)."""
         test = self.query.matches
         return np.fromiter((test(doc, True) for doc in documents), dtype=bool, count=len(documents))
+
+
+class HeadlineIndex:
+    """Every stored article's normalized headline and summary, in memory, with its id, day,
+    outlet and relevance: what a query over headlines reads, without reading the database.
+
+    ``refresh`` adds the articles stored since the last call (an article's headline, summary,
+    day, outlet and relevance never change once stored). Safe to share between threads.
+    """
+
+    def __init__(self, limit: int = MAX_INDEXED) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._newest = 0
+        self._count = 0
+        self._too_many = False
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]] = []
+        self._joined: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+        self._joined = None
+        self._codes: dict[str, int] = {}
+
+    def refresh(self, store: Any) -> bool:
+        """Add the newer articles; False when there are more than ``limit`` (then unused)."""
+        with self._lock:
+            if self._too_many:
+                return False
+            a = articles.c
+            statement = (
+                select(a.id, a.day, a.source, a.relevant, a.title, a.summary)
+                .where(a.id > self._newest)
+                .order_by(a.id)
+            )
+            for columns in read_columns(store, statement):
+                ids = np.asarray(columns[0], dtype=np.int64)
+                self._count += len(ids)
+                if self._count > self.limit:
+                    self._too_many, self._parts, self._joined = True, [], None
+                    return False
+                codes = np.fromiter(
+                    (self._codes.setdefault(k, len(self._codes)) for k in columns[2]),
+                    dtype=np.int32,
+                    count=len(ids),
+                )
+                relevant = np.asarray([bool(v) for v in columns[3]], dtype=bool)
+                texts = matching_texts(columns[4:])
+                self._parts.append((ids, _days(columns[1]), codes, relevant, texts))
+                self._newest = int(ids[-1])
+                self._joined = None
+            return True
+
+    def select(
+        self,
+        *,
+        relevant_only: bool,
+        source_keys: tuple[str, ...] | None,
+        first: dt.date | None,
+        last: dt.date | None,
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(ids, days, normalized texts) of the articles that meet the filters."""
+        with self._lock:
+            if self._joined is None:
+                empty = (_NO_IDS, _NO_IDS.astype("datetime64[D]"), _NO_IDS.astype(np.int32))
+                parts = self._parts or [(*empty, _NO_IDS.astype(bool), [])]
+                texts = np.empty(sum(len(p[4]) for p in parts), dtype=object)
+                texts[:] = [t for p in parts for t in p[4]]
+                self._joined = (
+                    *(np.concatenate([p[k] for p in parts]) for k in range(4)),
+                    texts,
+                )
+            ids, days, codes, relevant, texts = self._joined
+            codes_of = dict(self._codes)
+        keep = np.ones(len(ids), dtype=bool)
+        if relevant_only:
+            keep &= relevant
+        if source_keys is not None:
+            wanted = [codes_of[k] for k in source_keys if k in codes_of]
+            keep &= np.isin(codes, np.asarray(wanted, dtype=np.int32))
+        if first is not None:
+            keep &= days >= np.datetime64(first, "D")
+        if last is not None:
+            keep &= days <= np.datetime64(last, "D")
+        return ids[keep], days[keep], texts[keep].tolist()
+
+
+def read_columns(store: Any, statement: Any) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``statement`` in chunks, column by column.
+
+    SQLite: straight from the driver's cursor, which steps through the rows as they are asked
+    for (SQLAlchemy's row objects would cost more than reading them). PostgreSQL: through a
+    server-side cursor, so a long history is never held whole in memory.
+    """
+    with store.engine.connect() as conn:
+        if store.dialect == "sqlite":
+            result = conn.execute(statement)
+            try:
+                while rows := result.cursor.fetchmany(_CHUNK):
+                    yield list(zip(*rows, strict=True))
+            finally:
+                result.close()
+            return
+        result = conn.execution_options(stream_results=True).execute(statement)
+        for rows in result.partitions(_CHUNK):
+            yield list(zip(*rows, strict=True))
+
+
+def _days(values: tuple[Any, ...]) -> np.ndarray:
+    """Days as returned by either driver (dates, or ISO text from SQLite) as datetime64[D]."""
+    return pd.to_datetime(pd.Series(values, dtype=object)).to_numpy().astype("datetime64[D]")
 
 
 def matching_texts(fields: list[tuple[Any, ...]] | list[list[Any]]) -> list[str]:
@@ -131,7 +254,10 @@ def matching_texts(fields: list[tuple[Any, ...]] | list[list[Any]]) -> list[str]
 
 
 def matcher_for(
-    query: Query, selection: Selection, matchers: MutableMapping[Any, Any] | None = None
+    query: Query,
+    selection: Selection,
+    matchers: MutableMapping[Any, Any] | None = None,
+    headlines: HeadlineIndex | None = None,
 ) -> ArticleMatcher:
     """The matcher of ``query`` over the selection's outlets, from ``matchers`` when known."""
     key = (query.source, selection.within, selection.match_in, selection.source_keys)
@@ -142,6 +268,7 @@ def matcher_for(
         within=selection.within,
         match_in=selection.match_in,
         source_keys=selection.source_keys,
+        headlines=headlines,
     )
     if matchers is not None:
         matchers[key] = matcher
@@ -188,4 +315,12 @@ def match_sample(store: Any, selection: Selection, topic: Query, *, limit: int =
     return Report("matches", title, frame[SAMPLE_COLUMNS].reset_index(drop=True), notes)
 
 
-__all__ = ["SAMPLE_COLUMNS", "ArticleMatcher", "match_sample", "matcher_for", "matching_texts"]
+__all__ = [
+    "SAMPLE_COLUMNS",
+    "ArticleMatcher",
+    "HeadlineIndex",
+    "match_sample",
+    "matcher_for",
+    "matching_texts",
+    "read_columns",
+]

@@ -95,6 +95,7 @@ def resolve(
     known_tags: list[str] | tuple[str, ...] = (),
     *,
     matchers: MutableMapping[Any, Any] | None = None,
+    headlines: Any = None,
 ) -> Selection:
     """Check every filter against the data and return the selection with source keys resolved.
 
@@ -102,7 +103,7 @@ def resolve(
     range that ends before it starts; QueryInputError for a query that does not parse.
     ``matchers``: where to keep and find the matchers of earlier selections with the same query
     and outlets (a long-running reader such as the explorer passes one; see
-    ``borderwatch.reports.matches``).
+    ``borderwatch.reports.matches``), and ``headlines`` its ``HeadlineIndex``.
     """
     if selection.since and selection.until and selection.since > selection.until:
         first, last = data_range(store)
@@ -138,7 +139,7 @@ def resolve(
         return resolved
     from borderwatch.reports.matches import matcher_for
 
-    return replace(resolved, matcher=matcher_for(query, resolved, matchers))
+    return replace(resolved, matcher=matcher_for(query, resolved, matchers, headlines))
 
 
 def _check_query(selection: Selection) -> Any:
@@ -163,12 +164,10 @@ def _check_query(selection: Selection) -> Any:
 
 def data_range(store: Any) -> tuple[dt.date | None, dt.date | None]:
     """First and last day with any collected article."""
-    row = store.read_sql(
-        select(
-            func.min(daily_volume.c.day).label("first"), func.max(daily_volume.c.day).label("last")
-        )
-    )
-    first, last = row.iloc[0]["first"], row.iloc[0]["last"]
+    # Two statements: SQLite answers a lone MIN or MAX from the index, both at once by a scan.
+    with store.engine.connect() as conn:
+        first = conn.execute(select(func.min(daily_volume.c.day))).scalar_one_or_none()
+        last = conn.execute(select(func.max(daily_volume.c.day))).scalar_one_or_none()
     return _as_date(first), _as_date(last)
 
 
