@@ -71,7 +71,7 @@ def top_stories(
     table["began"] = pd.to_datetime(began).dt.date if len(table) else []
     since = selection.since
     table["developing"] = [bool(since is not None and b < since) for b in table["began"]]
-    table["tags"] = table["story_id"].map(tags).fillna("")
+    table["tags"] = [tags.get(i, "") for i in table["story_id"]]
     table["url"] = table["story_id"].map(leads["url"]) if len(table) else []
     for column in ("story_id", "outlets", "articles", "countries"):
         table[column] = table[column].astype(int)
@@ -100,7 +100,7 @@ def story(store: Any, story_id: int, *, tag_order: list[str] | None = None) -> R
     frame["published"] = pd.to_datetime(frame["published"]).dt.strftime("%Y-%m-%d %H:%M")
     frame["day"] = pd.to_datetime(frame["day"]).dt.date if len(frame) else []
     frame["relevant"] = frame["relevant"].astype(bool)
-    frame["tags"] = frame["article_id"].map(tags).fillna("")
+    frame["tags"] = [tags.get(i, "") for i in frame["article_id"]]
     facts = row.iloc[0].to_dict()
     title = f"Story {story_id}: {facts.get('title') or '(no title)'}"
     table = frame[STORY_COLUMNS].reset_index(drop=True)
