@@ -58,6 +58,7 @@ from borderwatch.cli import main  # noqa: E402
 from borderwatch.config import PACKAGED_CONFIG, config_from_mapping  # noqa: E402
 from borderwatch.explorer.security import Credentials  # noqa: E402
 from borderwatch.explorer.serve import build  # noqa: E402
+from borderwatch.reports.matches import HeadlineIndex  # noqa: E402
 from pipeline.schema import article_tags, articles, feed_state, stories  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 
@@ -327,8 +328,10 @@ def median(action: Callable[[], float], repeat: int, warm: int = 2) -> float:
 
 
 def measure(served: Served, config_path: Path, url: str, first: dt.date, last: dt.date,
-            repeat: int) -> list[tuple[str, float, float, float | None]]:  # fmt: skip
+            repeat: int) -> list[tuple[str, float, float | None, float | None]]:  # fmt: skip
+    """(name, server ms, target ms, CLI ms) of each figure."""
     runner = CliRunner()
+    explorer = served.explorer
 
     def cli_ms(commands: list[str]) -> float:
         start = time.perf_counter()
@@ -339,41 +342,62 @@ def measure(served: Served, config_path: Path, url: str, first: dt.date, last: d
             assert result.exit_code == 0, (command, result.output)
         return (time.perf_counter() - start) * 1000
 
+    def forget() -> None:
+        """What the server keeps for the state of the data and for earlier queries."""
+        explorer.reports.clear()
+        explorer.matchers.clear()
+        explorer._version = None
+
     everything = urlencode({"since": first.isoformat(), "until": last.isoformat(), "by": "week"})
     pages = [
-        ("overview, last 30 days", "/", PAGE_TARGET_MS),
-        ("explore, last 30 days", "/explore", PAGE_TARGET_MS),
-        ("explore, one country and tag, 3 years", f"/explore?country=PK&tag=ceasefire&{everything}",
-         PAGE_TARGET_MS),
+        ("overview, last 30 days", "/"),
+        ("explore, last 30 days", "/explore"),
+        ("explore, PK and ceasefire, 3 years", f"/explore?country=PK&tag=ceasefire&{everything}"),
     ]  # fmt: skip
-    figures = []
-    for name, path, target in pages:
-        server = median(lambda path=path: served.get(path)[0], repeat)
+    figures: list[tuple[str, float, float | None, float | None]] = []
+    for name, path in pages:
         commands = served.commands(path)
         cli = median(lambda c=commands: cli_ms(c), max(3, repeat // 3), warm=1)
-        figures.append((name, server, target, cli))
+
+        def cold(path: str = path) -> float:
+            forget()
+            return served.get(path)[0]
+
+        figures.append((f"{name}: first view of the data", median(cold, repeat), None, cli))
+        warm = median(lambda path=path: served.get(path)[0], repeat)
+        figures.append((f"{name}: views after the first", warm, PAGE_TARGET_MS, None))
+    # A new server reads and normalizes every headline once (in the background from start).
+    forget()
+    explorer.headlines = HeadlineIndex()
+    start = time.perf_counter()
+    explorer.headlines.refresh(explorer.store)
+    figures.append(
+        ("headline index of every article, once per server start",
+         (time.perf_counter() - start) * 1000, None, None)
+    )  # fmt: skip
     for match_in in ("headline", "text"):
         path = "/explore?" + urlencode(
             {"q": QUERY, "within": "all", "match_in": match_in, "since": first.isoformat(),
              "until": last.isoformat(), "by": "week"}
         )  # fmt: skip
 
-        def cold(path: str = path) -> float:
-            served.explorer.matchers.clear()
+        def cold_query(path: str = path) -> float:
+            forget()
             return served.get(path)[0]
 
-        label = "headline and summary" if match_in == "headline" else "full text"
+        label = "headlines" if match_in == "headline" else "full text"
         commands = served.commands(path)
-        searched = next(iter(served.explorer.matchers.values())).searched
+        searched = next(iter(explorer.matchers.values())).searched
         cli = median(lambda c=commands: cli_ms(c), 3, warm=0)
-        first_time = median(cold, max(3, repeat // 3), warm=1)
-        name = f"query over {searched:,} articles, {label}, first time"
-        figures.append((name, first_time, QUERY_TARGET_MS, cli))
+        first_time = median(cold_query, max(3, repeat // 3), warm=1)
+        name = f"explore, query over {searched:,} articles ({label}), new query"
+        figures.append((name, first_time, QUERY_TARGET_MS if match_in == "headline" else None,
+                        cli))  # fmt: skip
         again = median(lambda path=path: served.get(path)[0], repeat)
-        figures.append((f"query over {searched:,} articles, {label}, again", again, None, None))
+        figures.append((f"  the same page again ({label})", again, None, None))
         download = path.replace("/explore?", "/explore/attention.csv?")
         figures.append(
-            (f"  its CSV download ({label})", median(lambda d=download: served.get(d)[0], repeat),
+            (f"  its attention CSV ({label})", median(lambda d=download: served.get(d)[0], repeat),
              None, cli_ms([commands[0]]))
         )  # fmt: skip
     return figures
@@ -381,12 +405,12 @@ def measure(served: Served, config_path: Path, url: str, first: dt.date, last: d
 
 def report(backend: str, figures: list) -> None:
     print(f"\n{backend}: server time, medians in ms (CLI: the same reports on the command line)")
-    print(f"  {'':58}{'server':>9}{'target':>9}{'CLI':>9}")
+    print(f"  {'':66}{'server':>8}{'target':>8}{'CLI':>8}")
     for name, value, target, cli in figures:
         verdict = "" if target is None else ("ok" if value <= target else "OVER TARGET")
         shown_target = "" if target is None else f"{target:.0f}"
         shown_cli = "" if cli is None else f"{cli:.0f}"
-        print(f"  {name:58}{value:9.0f}{shown_target:>9}{shown_cli:>9}   {verdict}")
+        print(f"  {name:66}{value:8.0f}{shown_target:>8}{shown_cli:>8}   {verdict}")
 
 
 def load_line() -> str:
