@@ -127,9 +127,9 @@ def _selection(options: dict[str, Any]) -> Any:
 
 def _run(app: App, name: str, options: dict[str, Any], **report_options: Any) -> None:
     """Resolve the filters, build the report, print it and draw its chart."""
-    from borderwatch.reports.catalogue import SELECTING, ReportCall
+    from borderwatch.reports.catalogue import SELECTING, ReportCall, resolve_selection
     from borderwatch.reports.output import render
-    from borderwatch.reports.selection import ReportInputError, resolve
+    from borderwatch.reports.selection import ReportInputError
 
     chart: Path | None = options.get("chart")
     if chart is not None and chart.suffix.lower() != ".png":
@@ -138,7 +138,7 @@ def _run(app: App, name: str, options: dict[str, Any], **report_options: Any) ->
     try:
         selection = None
         if name in SELECTING:
-            selection = resolve(store, _selection(options), list(app.config.tags))
+            selection = resolve_selection(store, _selection(options), list(app.config.tags))
         report = ReportCall.of(name, selection, **report_options).build(store, app.config)
     except ReportInputError as exc:
         fail(str(exc))

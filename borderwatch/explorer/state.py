@@ -15,10 +15,10 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from borderwatch.config import Config
-from borderwatch.reports.catalogue import ReportCall
+from borderwatch.reports.catalogue import ReportCall, resolve_selection
 from borderwatch.reports.matches import HeadlineIndex
 from borderwatch.reports.report import Report
-from borderwatch.reports.selection import Selection, data_range, resolve
+from borderwatch.reports.selection import Selection, data_range
 from pipeline.query import parse_query
 from pipeline.schema import articles, feed_state, runs, sources
 
@@ -97,7 +97,7 @@ class Explorer:
         """The selection checked against the data (ReportInputError when it does not fit)."""
         if selection.query:
             self.matchers.check_version(self.newest_article())
-        return resolve(
+        return resolve_selection(
             self.store, selection, self.tags, matchers=self.matchers, headlines=self.headlines
         )
 

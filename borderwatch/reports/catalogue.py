@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from borderwatch.reports.report import Report
-from borderwatch.reports.selection import Selection
+from borderwatch.reports.selection import Selection, resolve
 
 # Options of each report (beyond the selection) and their defaults, in command-line order.
 OPTIONS: dict[str, dict[str, Any]] = {
@@ -131,6 +132,31 @@ class ReportCall:
         return shlex.join(["borderwatch", *self.argv()])
 
 
+def resolve_selection(
+    store: Any,
+    selection: Selection,
+    known_tags: list[str] | tuple[str, ...] = (),
+    *,
+    matchers: MutableMapping[Any, Any] | None = None,
+    headlines: Any = None,
+) -> Selection:
+    """The selection checked against the data (``selection.resolve``) and, with a query, given
+    the matcher that finds its articles.
+
+    ``matchers``: where to keep and find the matchers of earlier selections with the same query
+    and outlets, and ``headlines`` a ``HeadlineIndex`` (a long-running reader such as the
+    explorer passes both; see ``borderwatch.reports.matches``).
+    """
+    resolved = resolve(store, selection, known_tags)
+    if not resolved.query:
+        return resolved
+    from borderwatch.reports.matches import matcher_for
+    from pipeline.query import parse_query
+
+    matcher = matcher_for(parse_query(resolved.query), resolved, matchers, headlines)
+    return replace(resolved, matcher=matcher)
+
+
 def selection_argv(selection: Selection) -> list[str]:
     """The filter options of ``selection`` as the command line spells them."""
     args: list[str] = []
@@ -155,4 +181,4 @@ def selection_argv(selection: Selection) -> list[str]:
     return args
 
 
-__all__ = ["OPTIONS", "SELECTING", "ReportCall", "selection_argv"]
+__all__ = ["OPTIONS", "SELECTING", "ReportCall", "resolve_selection", "selection_argv"]

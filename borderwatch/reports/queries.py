@@ -94,6 +94,12 @@ def _coverage_sums(c: Any, key: Any) -> Any:
     )
 
 
+def _unmatched(selection: Selection) -> None:
+    """A selection with a query counts only what its matcher found: refuse one without."""
+    if selection.query and selection.matcher is None:
+        raise ValueError("a selection with a query needs its matcher (resolve_selection)")
+
+
 def _ids_in(store: Any, ids: np.ndarray) -> Any:
     """``articles.id`` is one of ``ids``: one parameter whatever their number (a JSON array read
     by ``json_each`` on SQLite, an integer array on PostgreSQL)."""
@@ -139,6 +145,7 @@ def coverage_by_day(
     store: Any, selection: Selection, since: dt.date | None, until: dt.date | None
 ) -> pd.DataFrame:
     """Relevant articles and stories per day and tag (columns day, tag, articles, stories)."""
+    _unmatched(selection)
     if selection.matcher is not None:
         return _dated(_matched_coverage(store, selection, since, until, "day"))
     source, c = _reading(store, daily_coverage, selection)
@@ -208,6 +215,7 @@ def coverage_by_period(
     """Relevant articles and stories per period start and tag (columns day, tag, articles,
     stories; ``day`` is the period's first day): whole periods from the rollups, the days
     around them from daily_coverage."""
+    _unmatched(selection)
     if selection.matcher is not None:
         part = coverage_by_day(store, selection, since, until)
         part["day"] = _starts(part["day"], grain)
@@ -278,6 +286,7 @@ def _regroup(
 def coverage_by_source(store: Any, selection: Selection) -> pd.DataFrame:
     """Relevant articles and stories per source and tag over the selection's dates: whole months
     from monthly_coverage, the days around them from daily_coverage."""
+    _unmatched(selection)
     if selection.matcher is not None:
         return _matched_coverage(store, selection, selection.since, selection.until, "source")
     days, whole = split_range("month", selection.since, selection.until)
@@ -342,6 +351,7 @@ def source_table(store: Any) -> pd.DataFrame:
 def selected_articles(store: Any, selection: Selection) -> list:
     """Conditions on ``articles`` for the articles of the selection: the relevant ones, or those
     its ad-hoc query matched; with tags, those that carry one of them."""
+    _unmatched(selection)
     a = articles
     clauses = _filters(a.c, selection, selection.since, selection.until)
     if selection.matcher is None:

@@ -9,7 +9,6 @@ parse gets the query language's own message, with the position of the problem.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -93,17 +92,13 @@ def resolve(
     store: Any,
     selection: Selection,
     known_tags: list[str] | tuple[str, ...] = (),
-    *,
-    matchers: MutableMapping[Any, Any] | None = None,
-    headlines: Any = None,
 ) -> Selection:
     """Check every filter against the data and return the selection with source keys resolved.
 
     Raises ReportInputError for an unknown tag, source, country or language, and for a date
-    range that ends before it starts; QueryInputError for a query that does not parse.
-    ``matchers``: where to keep and find the matchers of earlier selections with the same query
-    and outlets (a long-running reader such as the explorer passes one; see
-    ``borderwatch.reports.matches``), and ``headlines`` its ``HeadlineIndex``.
+    range that ends before it starts; QueryInputError for a query that does not parse. A
+    selection with a query needs its matcher too before a report can count it (see
+    ``borderwatch.reports.catalogue.resolve_selection``).
     """
     if selection.since and selection.until and selection.since > selection.until:
         first, last = data_range(store)
@@ -111,7 +106,7 @@ def resolve(
         raise ReportInputError(
             f"--since {selection.since} is after --until {selection.until}{covered}"
         )
-    query = _check_query(selection)
+    _check_query(selection)
     _check_tags(store, selection.tags, known_tags)
     table = store.read_sql(
         select(sources.c.key, sources.c.name, sources.c.country, sources.c.language)
@@ -120,7 +115,7 @@ def resolve(
     countries = _match_codes(table, "country", selection.countries, str.upper)
     languages = _match_codes(table, "language", selection.languages, str.lower)
     if not (keys or countries or languages):
-        resolved = replace(selection, source_keys=None)
+        return replace(selection, source_keys=None)
     else:
         chosen = table
         if keys:
@@ -129,17 +124,12 @@ def resolve(
             chosen = chosen[chosen["country"].str.upper().isin(countries)]
         if languages:
             chosen = chosen[chosen["language"].str.lower().isin(languages)]
-        resolved = replace(
+        return replace(
             selection,
             countries=tuple(countries),
             languages=tuple(languages),
             source_keys=tuple(sorted(chosen["key"])),
         )
-    if query is None:
-        return resolved
-    from borderwatch.reports.matches import matcher_for
-
-    return replace(resolved, matcher=matcher_for(query, resolved, matchers, headlines))
 
 
 def _check_query(selection: Selection) -> Any:
