@@ -24,9 +24,10 @@ from sqlalchemy import create_engine, text
 
 from borderwatch.cli import main
 from pipeline.store import Store
-from tests import explorer_data
-from tests.conftest import PG_ENV, base_config, write_config
-from tests.explorer_server import serving
+from tests.conftest import PG_ENV
+from tests.support import explorer_data
+from tests.support.config import base_config, write_config
+from tests.support.explorer_server import serving
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])
 DESKTOP = {"width": 1280, "height": 900}

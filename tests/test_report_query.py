@@ -17,8 +17,8 @@ from borderwatch.reports.matches import ArticleMatcher, HeadlineIndex
 from pipeline.query import parse_query
 from pipeline.schema import articles
 from pipeline.store import Store
-from tests import explorer_data, reports_data
-from tests.conftest import base_config, write_config
+from tests.support import explorer_data, reports_data
+from tests.support.config import base_config, write_config
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """``report health``: the sources that are failing or silent; ``report fetches``: the fetch
 targets of a source, with their last fetch and error.
 
-Sources are judged by ``borderwatch.health.source_health`` with the thresholds of
+Sources are judged by ``borderwatch.source_health.source_health`` with the thresholds of
 ``borderwatch status`` (config.yaml ``schedule:``), so both say the same.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from borderwatch.health import flagged_sources, human_duration, source_health
 from borderwatch.reports.report import Report
 from borderwatch.reports.selection import ReportInputError
+from borderwatch.source_health import flagged_sources, human_duration, source_health
 from pipeline.schema import feed_state, sources
 
 HEALTH_COLUMNS = [

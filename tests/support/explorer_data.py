@@ -1,7 +1,7 @@
 """A database for the explorer tests (written for these tests): the reports' known history, plus
 an outlet with hostile headlines, Urdu and Pashto headlines, and fetch targets in each state.
 
-``build`` writes ``tests.reports_data``'s eight weeks (four outlets), then on its last day a
+``build`` writes ``tests.support.reports_data``'s eight weeks (four outlets), then on its last day a
 story carried by three outlets with right-to-left headlines, and relevant articles of an outlet
 whose name, headlines, summaries and links are attempts at markup, script and bidi spoofing.
 Two outlets get fetch targets: one failing (flagged, errors in a row), one healthy.
@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from pipeline.schema import article_tags, articles, feed_state, sources, stories
 from pipeline.store import Store
-from tests import reports_data
+from tests.support import reports_data
 
 LAST_DAY = reports_data.FIRST_DAY + dt.timedelta(days=reports_data.DAYS - 1)  # 2025-10-26
 MARKER = "document.documentElement.setAttribute('data-xss','ran')"
