@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
@@ -44,17 +45,17 @@ _FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset
 
 
 def _number(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    """A number with its thousands grouped, whole ones without decimals; empty when missing."""
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, bool):
         return "yes" if value else ""
-    if isinstance(value, int) or (hasattr(value, "is_integer") and float(value).is_integer()):
-        try:
-            return f"{int(value):,}"
-        except (TypeError, ValueError):
-            return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     return str(value)
 
 
@@ -62,6 +63,8 @@ def _cell(value: Any) -> str:
     """A value of a report table as the page shows it (numbers grouped, dates ISO)."""
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         value = value.item()
+    if value is None or (not isinstance(value, str | dt.date) and pd.isna(value)):
+        return ""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):

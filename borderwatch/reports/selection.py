@@ -60,8 +60,8 @@ class Selection:
     query: str | None = None
     within: str = "topic"
     match_in: str = "headline"
-    # Filled in by ``resolve``: the source keys the filters leave (None: every source) and, with
-    # a query, the ``ArticleMatcher`` that finds its articles (borderwatch.reports.matches).
+    # Filled in by ``resolve``: the source keys the filters leave (None: every source); with a
+    # query, by ``catalogue.resolve_selection``: the ``ArticleMatcher`` that finds its articles.
     source_keys: tuple[str, ...] | None = None
     matcher: Any = field(default=None, compare=False, repr=False)
 
@@ -89,9 +89,7 @@ class Selection:
 
 
 def resolve(
-    store: Any,
-    selection: Selection,
-    known_tags: list[str] | tuple[str, ...] = (),
+    store: Any, selection: Selection, known_tags: list[str] | tuple[str, ...] = ()
 ) -> Selection:
     """Check every filter against the data and return the selection with source keys resolved.
 
@@ -116,24 +114,23 @@ def resolve(
     languages = _match_codes(table, "language", selection.languages, str.lower)
     if not (keys or countries or languages):
         return replace(selection, source_keys=None)
-    else:
-        chosen = table
-        if keys:
-            chosen = chosen[chosen["key"].isin(keys)]
-        if countries:
-            chosen = chosen[chosen["country"].str.upper().isin(countries)]
-        if languages:
-            chosen = chosen[chosen["language"].str.lower().isin(languages)]
-        return replace(
-            selection,
-            countries=tuple(countries),
-            languages=tuple(languages),
-            source_keys=tuple(sorted(chosen["key"])),
-        )
+    chosen = table
+    if keys:
+        chosen = chosen[chosen["key"].isin(keys)]
+    if countries:
+        chosen = chosen[chosen["country"].str.upper().isin(countries)]
+    if languages:
+        chosen = chosen[chosen["language"].str.lower().isin(languages)]
+    return replace(
+        selection,
+        countries=tuple(countries),
+        languages=tuple(languages),
+        source_keys=tuple(sorted(chosen["key"])),
+    )
 
 
 def _check_query(selection: Selection) -> Any:
-    """The parsed ad-hoc query (None without one); its options checked."""
+    """The parsed ad-hoc query (None without one), its options checked."""
     if selection.within not in WITHIN:
         raise ReportInputError(f"--within {selection.within!r}: expected {' or '.join(WITHIN)}")
     if selection.match_in not in MATCH_IN:
