@@ -219,13 +219,13 @@ def write_corpus(path: Path, n: int, first_index: int = 0, start: dt.datetime = 
 
 def ingest_file(db_url: str, corpus: Path, staging_root: Path) -> tuple[int, float]:
     """Stage a copy of the corpus and process it; returns (new articles, seconds)."""
-    from borderwatch.ingest import process_staging
+    from borderwatch.ingest import process_staging, staging_for
     from crawler.staging import StagingArea
 
-    staging = StagingArea(staging_root)
-    batch = staging_root / "ingest-bench.jsonl"
-    shutil.copyfile(corpus, batch)
     store = open_store(db_url)
+    staging = staging_for(store, StagingArea(staging_root))
+    batch = staging.root / "ingest-bench.jsonl"
+    shutil.copyfile(corpus, batch)
     processing = rules()
     begin = time.perf_counter()
     result = process_staging(staging, store, processing)
@@ -373,7 +373,7 @@ class IncrementalSetup:
     """A database of ``history`` articles and the batches of new articles to add to it."""
 
     def __init__(self, workdir: Path, history: int, window: int, repeat: int, batch: int) -> None:
-        from borderwatch.ingest import process_staging
+        from borderwatch.ingest import process_staging, staging_for
         from crawler.staging import StagingArea
 
         folder = workdir / f"incremental-{history}"
@@ -391,7 +391,7 @@ class IncrementalSetup:
         # The window's articles go through the real pipeline: they fill the story index.
         corpus = Corpus(seed=history % 1000 + 11)
         items = list(corpus.items(recent + batch * repeat, 10_000_000, window_start))
-        staging = StagingArea(folder / "staging")
+        staging = staging_for(self.store, StagingArea(folder / "staging"))
         with staging.writer("window") as writer:
             for item in items[:recent]:
                 writer.write(item)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from borderwatch.config import Config
-from borderwatch.ingest import process_staging
+from borderwatch.ingest import process_staging, staging_for
 from borderwatch.plan import crawl_options, feed_rows, plan_targets, processing_rules, source_rows
 from borderwatch.progress import Progress
 from borderwatch.retention import prune_expired_text
@@ -75,10 +75,22 @@ def sync_configuration(config: Config, store: Store) -> None:
 
 
 def crawl_in_child(
-    config: Config, database_url: str, plan: list[dict], time_limit: int
+    config: Config,
+    database_url: str,
+    plan: list[dict],
+    time_limit: int,
+    staging: StagingArea | None = None,
 ) -> tuple[dict, bool, bool]:
-    """Run the crawl in a child process; returns (report, timed_out, failed)."""
-    staging = StagingArea(config.staging_path)
+    """Run the crawl in a child process; returns (report, timed_out, failed).
+
+    The items are staged in ``staging``: the database's own staging area (``staging_for``),
+    so that they are stored into no other database."""
+    if staging is None:
+        store = Store(database_url, create=False)
+        try:
+            staging = staging_for(store, StagingArea(config.staging_path))
+        finally:
+            store.close()
     job = {
         "database": database_url,
         "staging": str(staging.root),
@@ -186,10 +198,15 @@ def _collect_locked(config: Config, store: Store, database_url: str) -> CollectR
     now = utcnow()
     plan = plan_targets(config, store.due_feeds(now))
     report = CollectReport(targets=len(plan))
+    staging = staging_for(store, StagingArea(config.staging_path))
     if plan:
         log.info("collect: %d targets due", len(plan))
         crawl, report.timed_out, report.crawl_failed = crawl_in_child(
-            config, database_url, plan, config.collect.crawl_time_limit + TERMINATE_GRACE
+            config,
+            database_url,
+            plan,
+            config.collect.crawl_time_limit + TERMINATE_GRACE,
+            staging,
         )
         report.fetched = int(crawl.get("fetched") or 0)
         report.staged = int(crawl.get("staged") or 0)
@@ -199,7 +216,6 @@ def _collect_locked(config: Config, store: Store, database_url: str) -> CollectR
             # A feed read before the crawl ended may list articles never fetched: read the
             # planned targets in full next time (stored articles are still skipped).
             store.forget_validators((t["source"], t["url"]) for t in plan)
-    staging = StagingArea(config.staging_path)
     progress = Progress("process", total=staging.pending_items() or None)
     result = process_staging(staging, store, processing_rules(config), progress=progress)
     progress.finish(f"items, {result.new} new, {result.relevant} relevant")

@@ -1,4 +1,5 @@
-"""Named locks held per database: one daemon per database, one collect at a time.
+"""Named locks held per database: one daemon per database, one collect at a time, one process
+storing into a database at a time (``processing_lock``).
 
 SQLite: an exclusive ``flock`` on a file next to the database (``<db>.<name>.lock``); the kernel
 drops it when the holder dies, so a crash never leaves a stale lock. PostgreSQL: a session-level
@@ -12,11 +13,17 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 DAEMON = "daemon"
 COLLECT = "collect"
+PROCESS = "process"
+# Seconds between two attempts to take a lock that is held.
+POLL_SECONDS = 0.2
 
 # In-memory SQLite databases live in one process: a thread lock is all they need.
 _memory_locks: dict[str, threading.Lock] = {}
@@ -86,7 +93,7 @@ class DatabaseLock:
     # -- back ends ------------------------------------------------------------------------------
     def _acquire_file(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -143,3 +150,38 @@ def sqlite_path(url: str) -> Path | None:
     if not rest or rest == ":memory:":
         return None
     return Path(rest).expanduser().resolve()
+
+
+@contextmanager
+def processing_lock(
+    url: str,
+    *,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
+) -> Iterator[DatabaseLock]:
+    """Hold the database's processing lock: only its holder stores staged batches into it.
+
+    Processing assigns new articles to the stories already stored, so two processes storing at
+    once would each miss the other's articles (and collide on the story index); with this lock
+    the outcome is that of one run after the other. ``wait``: wait for the holder to finish
+    (``on_wait`` is told once, with who holds it), else raise LockHeld at once. Any process on
+    any machine that reaches the database contends for the same lock (flock beside an SQLite
+    file, a session advisory lock on PostgreSQL).
+    """
+    lock = DatabaseLock(url, PROCESS)
+    told = False
+    while True:
+        try:
+            lock.acquire()
+            break
+        except LockHeld as exc:
+            if not wait:
+                raise
+            if not told and on_wait is not None:
+                on_wait(str(exc))
+            told = True
+            time.sleep(POLL_SECONDS)
+    try:
+        yield lock
+    finally:
+        lock.release()

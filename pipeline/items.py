@@ -10,6 +10,23 @@ or the store (an import contract in pyproject.toml checks that).
 
 Items are plain dicts so that the staging files, ``borderwatch ingest`` files and other
 crawlers all speak the same JSON.
+
+Every item passes through here twice on its way to the database: when a file is staged by
+``ingest``, and when any staged batch (the crawler's too) is read for processing. So this is
+where values no back end can store are dealt with (docs/schema.md, "Limits of the item
+format"):
+
+- characters a database refuses (NUL: PostgreSQL text cannot hold it; half a UTF-16 surrogate
+  pair) and the other C0 control characters except tab, line feed and carriage return are
+  removed, silently: they carry no meaning in news text;
+- ``title``, ``summary`` and ``text`` longer than their limits are cut to the limit; other
+  free-text fields likewise; the item is kept and the cut reported;
+- a field that names one of a few fixed values (``text_status``, ``published_source``) and
+  holds another is dropped and reported.
+
+The dates of an item are judged where both readers of item lines live, in
+``borderwatch.ingest`` (by the crawler's plausibility rules, which this module may not import).
+Problems an item survives are appended to the caller's ``notes`` list, one line each.
 """
 
 from __future__ import annotations
@@ -42,6 +59,30 @@ TEXT_EMPTY = "empty"  # the page had no extractable text (paywall, video, script
 TEXT_BLOCKED = "blocked"  # the page answered 401/403/451 or robots.txt forbids it
 TEXT_ERROR = "error"  # the page could not be fetched (timeout, 5xx, too large)
 
+#: The longest ``url`` an item may have; a longer one makes the item unusable.
+MAX_URL = 4096
+#: Characters kept of the free-text fields; the rest is cut off (and the cut reported).
+MAX_LENGTH = {
+    "title": 1_000,
+    "summary": 10_000,
+    "text": 500_000,
+    "author": 1_000,
+    "guid": 4_096,
+    # A source that matches no configured one becomes a discovered source: its key (at most 200
+    # characters in the sources table) is derived from this name.
+    "source": 200,
+}
+#: Address fields longer than MAX_URL are dropped rather than cut (a cut address is wrong).
+ADDRESS_FIELDS = ("feed_url", "canonical", "source_url")
+#: Fields with a fixed set of values (docs/schema.md); any other value is dropped.
+CHOICES = {
+    "text_status": (TEXT_OK, TEXT_NOT_FETCHED, TEXT_EMPTY, TEXT_BLOCKED, TEXT_ERROR),
+    "published_source": ("page", "feed", "sitemap", "collected"),
+}
+#: ISO 639 codes are 2 or 3 letters, with a region or script a few more (articles.language
+#: holds 8); a longer value is no language code.
+MAX_LANGUAGE = 8
+
 
 def make_item(**fields: Any) -> dict[str, Any]:
     """An item with only known, non-empty fields and a collection time."""
@@ -57,23 +98,42 @@ class ItemError(ValueError):
 # A JSON escape of a UTF-16 surrogate: half of a pair such as "\ud83d\ude00", or alone.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+# C0 controls but tab, line feed and carriage return; NUL among them. And surrogates.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def item_from_line(line: str) -> dict[str, Any]:
+def item_from_line(line: str, notes: list[str] | None = None) -> dict[str, Any]:
     """One line of a JSON Lines item file as a clean item, or ItemError (also for a line that
     is not JSON).
 
+    A byte order mark at the start of the line (a file saved by a Windows editor) is skipped.
     JSON may escape half of a UTF-16 surrogate pair on its own (``\\ud800``); that is no character
     and no database can store it, so it becomes U+FFFD, as undecodable bytes do when the file
     is read. Only lines with such an escape are looked at twice.
     """
+    if line.startswith("\ufeff"):
+        line = line[1:]
     try:
         decoded = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ItemError(f"not valid JSON ({exc.msg})") from None
+        raise ItemError(_json_problem(exc)) from None
+    except RecursionError:
+        raise ItemError("not valid JSON (nested too deeply)") from None
     if "\\u" in line and _SURROGATE_ESCAPE.search(line):
         decoded = _replace_surrogates(decoded)
-    return validate_item(decoded)
+    return validate_item(decoded, notes)
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """The JSON error in one line, with its column; a raw control character is named."""
+    if exc.msg.startswith("Invalid control character") and exc.pos < len(exc.doc):
+        char = exc.doc[exc.pos]
+        return (
+            f"not valid JSON (raw control character U+{ord(char):04X} at column {exc.colno}; "
+            f"inside a string write it as \\u{ord(char):04x})"
+        )
+    return f"not valid JSON ({exc.msg} at column {exc.colno})"
 
 
 def _replace_surrogates(value: Any) -> Any:
@@ -86,14 +146,31 @@ def _replace_surrogates(value: Any) -> Any:
     return value
 
 
-def validate_item(obj: Any) -> dict[str, Any]:
-    """A clean item with known fields only, or ItemError."""
+def storable(value: str) -> str:
+    """``value`` without the characters no database (or no reader) should get: C0 controls other
+    than tab, line feed and carriage return are removed, half surrogate pairs become U+FFFD."""
+    if not _UNSTORABLE.search(value):
+        return value
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value))
+
+
+def validate_item(obj: Any, notes: list[str] | None = None) -> dict[str, Any]:
+    """A clean item with known fields only, or ItemError.
+
+    Problems the item survives (a cut title, a dropped value) are appended to ``notes``.
+    """
     if not isinstance(obj, dict):
-        raise ItemError(f"expected a JSON object, got {type(obj).__name__}")
+        raise ItemError(f"expected a JSON object, got {_kind(obj)}")
     url = obj.get("url")
-    stripped = url.strip() if isinstance(url, str) else ""
+    if url is None:
+        raise ItemError("missing required field 'url'")
+    if not isinstance(url, str):
+        raise ItemError(f"field 'url' must be a string, got {_kind(url)}")
+    stripped = storable(url).strip()
     if not stripped:
         raise ItemError("missing required field 'url'")
+    if len(stripped) > MAX_URL:
+        raise ItemError(f"field 'url' is {len(stripped):,} characters long, at most {MAX_URL:,}")
     try:
         parts = split_url(stripped)
     except ValueError:  # e.g. an unbalanced "[" in the host
@@ -102,6 +179,7 @@ def validate_item(obj: Any) -> dict[str, Any]:
         raise ItemError(f"field 'url' is not an http(s) URL: {url[:200]!r}")
     # FIELDS starts with "url": the loop stores it stripped, like every other field.
     item: dict[str, Any] = {}
+    dropped: list[str] = []
     for field in FIELDS:
         value = obj.get(field)
         if value is None:
@@ -110,8 +188,38 @@ def validate_item(obj: Any) -> dict[str, Any]:
             if isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)
             else:
-                raise ItemError(f"field {field!r} must be a string, got {type(value).__name__}")
-        value = value.strip()
+                raise ItemError(f"field {field!r} must be a string, got {_kind(value)}")
+        value = storable(value).strip()
+        if not value:
+            continue
+        if field in MAX_LENGTH:
+            value = _cut(field, value, dropped)
+        elif field in ADDRESS_FIELDS and len(value) > MAX_URL:
+            dropped.append(f"field {field!r} is longer than {MAX_URL:,} characters: dropped")
+            value = None
+        elif field in CHOICES and value not in CHOICES[field]:
+            allowed = ", ".join(CHOICES[field])
+            dropped.append(f"field {field!r} is {value[:40]!r}, not one of {allowed}: dropped")
+            value = None
+        elif field == "language" and len(value) > MAX_LANGUAGE:
+            dropped.append(f"field 'language' is {value[:40]!r}, not a language code: dropped")
+            value = None
         if value:
             item[field] = value
+    if notes is not None:
+        notes.extend(dropped)
     return item
+
+
+def _cut(field: str, value: str, notes: list[str]) -> str:
+    limit = MAX_LENGTH[field]
+    if len(value) <= limit:
+        return value
+    notes.append(f"field {field!r} is {len(value):,} characters long: kept the first {limit:,}")
+    return value[:limit]
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number" if isinstance(value, int | float) else "value")

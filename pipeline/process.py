@@ -51,12 +51,15 @@ class ProcessResult:
     new: int = 0
     relevant: int = 0
     skipped: int = 0
+    # Items a back end refused, set aside in the quarantine table.
+    quarantined: int = 0
 
     def add(self, other: ProcessResult) -> None:
         self.items += other.items
         self.new += other.new
         self.relevant += other.relevant
         self.skipped += other.skipped
+        self.quarantined += other.quarantined
 
 
 def read_items(

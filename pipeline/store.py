@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -31,10 +32,12 @@ from pipeline.band_window import BandWindow
 from pipeline.engine import make_engine
 from pipeline.schema import (
     articles,
+    database_info,
     digests,
     feed_state,
     ingested_batches,
     metadata,
+    quarantine,
     runs,
     sources,
     story_keys,
@@ -76,6 +79,7 @@ class Store:
         self.engine = make_engine(url, read_only=read_only)
         # The story window's band keys, kept between batches (see recent_story_index).
         self._band_window = BandWindow()
+        self._identity: str | None = None
         if create:
             try:
                 self.create_schema()
@@ -314,6 +318,66 @@ class Store:
             "relevant": int(fresh["relevant"].sum()) if len(fresh) else 0,
             "skipped": len(frame) - len(fresh),
         }
+
+    # -- identity and quarantine ----------------------------------------------------------------
+    def identity(self) -> str:
+        """This database's identity: a random id, written the first time it is asked for.
+
+        It lives in the database (``database_info``), so every process and machine that reaches
+        the database, under whatever URL, gets the same id, and a copy gets its own.
+        """
+        if self._identity is None:
+            with self.transaction() as conn:
+                stmt = self._insert(database_info).on_conflict_do_nothing(
+                    index_elements=[database_info.c.name]
+                )
+                conn.execute(
+                    stmt,
+                    {"name": "identity", "value": uuid.uuid4().hex, "created_at": utcnow()},
+                )
+                self._identity = conn.execute(
+                    select(database_info.c.value).where(database_info.c.name == "identity")
+                ).scalar_one()
+        return self._identity
+
+    def set_aside(
+        self, batch_id: str, chunk: int, items: int, refused: Sequence[tuple[int, str, str]]
+    ) -> None:
+        """Record items a back end refused, (line, item as JSON, error) each, in ``quarantine``
+        and mark the chunk stored, in one transaction (the rest of the chunk is stored)."""
+        now = utcnow()
+        with self.transaction() as conn:
+            if refused:
+                stmt = self._insert(quarantine).on_conflict_do_nothing(
+                    index_elements=[quarantine.c.batch_id, quarantine.c.line]
+                )
+                conn.execute(
+                    stmt,
+                    [
+                        {
+                            "batch_id": batch_id,
+                            "line": line,
+                            "item": item,
+                            "error": error,
+                            "quarantined_at": now,
+                        }
+                        for line, item, error in refused
+                    ],
+                )
+            if not self._batch_done(conn, batch_id, chunk):
+                conn.execute(
+                    insert(ingested_batches),
+                    {"batch_id": batch_id, "chunk": chunk, "items": items, "ingested_at": now},
+                )
+
+    def quarantined(self, limit: int | None = None) -> pd.DataFrame:
+        """The items set aside, oldest first: batch_id, line, error, quarantined_at, item."""
+        query = select(quarantine).order_by(quarantine.c.quarantined_at, quarantine.c.batch_id)
+        query = query.order_by(quarantine.c.line)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
 
     def _batch_done(self, conn: Connection, batch_id: str, chunk: int) -> bool:
         row = conn.execute(

@@ -206,6 +206,30 @@ ingested_batches = Table(
     PrimaryKeyConstraint("batch_id", "chunk"),
 )
 
+# Items a back end refused to store, set aside so that the rest of their chunk is stored: the
+# batch and line they came from, the item as JSON and the database's message (migration 0010).
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("batch_id", String(200), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("item", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("quarantined_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("batch_id", "line"),
+)
+
+# Facts about the database itself, by name. ``identity``: a random id written the first time it
+# is asked for, which staged batches record so that they are stored only into the database they
+# were collected for (migration 0010). Not copied by ``db copy``: a copy is another database.
+database_info = Table(
+    "database_info",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
 # One row per job run (collect, digest, health, ingest), written by every job.
 runs = Table(
     "runs",

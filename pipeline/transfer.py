@@ -13,6 +13,9 @@ from pipeline.schema import metadata
 from pipeline.store import Store
 
 BATCH_ROWS = 2000
+# A copy is a database of its own: it keeps the identity it was created with, so that batches
+# staged for one of the two are never stored into the other.
+NOT_COPIED = frozenset({"database_info"})
 
 
 class TransferError(Exception):
@@ -25,7 +28,8 @@ def copy_database(source: Store, target: Store, batch_rows: int = BATCH_ROWS) ->
         filled = [
             t.name
             for t in metadata.sorted_tables
-            if conn.execute(select(func.count()).select_from(t)).scalar_one()
+            if t.name not in NOT_COPIED
+            and conn.execute(select(func.count()).select_from(t)).scalar_one()
         ]
     if filled:
         raise TransferError(
@@ -35,6 +39,8 @@ def copy_database(source: Store, target: Store, batch_rows: int = BATCH_ROWS) ->
     copied: dict[str, int] = {}
     with source.engine.connect() as reader, target.transaction() as writer:
         for table in metadata.sorted_tables:
+            if table.name in NOT_COPIED:
+                continue
             result = reader.execution_options(yield_per=batch_rows).execute(select(table))
             count = 0
             for rows in result.partitions():

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from borderwatch.collect import sync_configuration
 from borderwatch.config import Config
-from borderwatch.ingest import process_staging
+from borderwatch.ingest import process_staging, staging_for
 from borderwatch.plan import processing_rules
 from crawler.staging import StagingArea
 from pipeline.engine import make_engine
@@ -61,8 +61,8 @@ def test_report_queries_run_while_the_writer_stores(tmp_path: Path, db_url: str)
     store = Store(db_url)
     sync_configuration(config, store)
     process_items(make_items(0, 20, "warmup"), processing_rules(config), store)
+    staging = staging_for(store, StagingArea(config.staging_path))
     store.close()
-    staging = StagingArea(config.staging_path)
     with staging.writer("concurrency") as writer:
         for item in make_items(3, 600, "concurrent"):
             writer.write(item)

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, select, text
 
 from borderwatch.collect import sync_configuration
 from borderwatch.config import Config
-from borderwatch.ingest import process_staging
+from borderwatch.ingest import process_staging, staging_for
 from borderwatch.plan import processing_rules
 from crawler.staging import StagingArea
 from pipeline.process import process_items
@@ -127,8 +127,8 @@ def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_
     sync_configuration(config, store)
     # Warm up here (the language model, the compiled queries) so forked children inherit it.
     process_items(make_items(0, 20, "warmup"), processing_rules(config), store)
+    staging = staging_for(store, StagingArea(config.staging_path))
     store.close()  # no connection of ours crosses a fork
-    staging = StagingArea(config.staging_path)
     batches = [_stage(staging, seed=1)]
 
     rng = random.Random(20251027)

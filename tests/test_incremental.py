@@ -165,7 +165,7 @@ def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
     The worker analyzes before exact duplicates are dropped (the storing process does that),
     the sequential path after: so chunks hold copies of one URL to choose from.
     """
-    from borderwatch.ingest import process_staging
+    from borderwatch.ingest import process_staging, staging_for
     from crawler.staging import StagingArea
 
     rules = processing_rules(make_config(tmp_path, base_config(tmp_path)))
@@ -183,12 +183,12 @@ def test_a_worker_process_gives_the_same_result(tmp_path: Path) -> None:
     distinct = len(items) - 2
     results = {}
     for mode in ("sequential", "worker"):
-        staging = StagingArea(tmp_path / mode / "staging")
+        store = Store(f"sqlite:///{tmp_path / mode / 'db.sqlite'}")
+        staging = staging_for(store, StagingArea(tmp_path / mode / "staging"))
         for part in (items[:7], items[7:]):
             with staging.writer("test") as writer:
                 for item in part:
                     writer.write(item)
-        store = Store(f"sqlite:///{tmp_path / mode / 'db.sqlite'}")
         first = process_staging(staging, store, rules, chunk_items=3, parallel=(mode == "worker"))
         assert (first.new, staging.batches()) == (distinct, [])
         with store.engine.connect() as conn:

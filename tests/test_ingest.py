@@ -146,13 +146,14 @@ def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
 ) -> None:
     """A staged batch is written by borderwatch, but a disk or a hand can damage it: each bad
     line is reported with its line number and the batch's other items are stored."""
-    from borderwatch.ingest import process_staging
+    from borderwatch.ingest import process_staging, staging_for
     from borderwatch.plan import processing_rules
     from crawler.staging import StagingArea
     from pipeline.store import Store
     from tests.support.config import make_config
 
-    staging = StagingArea(tmp_path / "staging")
+    store = Store(db_url)
+    staging = staging_for(store, StagingArea(tmp_path / "staging"))
     batch = staging.root / "20251027T000000000000-crawl-damaged.jsonl"
     write_items(
         batch,
@@ -165,7 +166,6 @@ def test_a_damaged_staged_batch_loses_only_its_damaged_lines(
             json.dumps(ITEMS[2]),
         ],
     )
-    store = Store(db_url)
     rules = processing_rules(make_config(tmp_path, base_config(tmp_path)))
     with caplog.at_level("WARNING", logger="borderwatch"):
         result = process_staging(staging, store, rules, chunk_items=2, parallel=True)
@@ -191,6 +191,6 @@ def test_a_staged_string_with_half_a_surrogate_pair_is_written(tmp_path: Path) -
         writer.write({"url": "https://a.example/2", "title": "whole"})
     path = writer.final_path
     assert "\\ud800" in path.read_text(encoding="utf-8")
-    items, problems = _read_items(path, 0, path.stat().st_size, 1)
+    items, _lines, problems = _read_items(path, 0, path.stat().st_size, 1)
     assert problems == []
     assert [item["title"] for item in items] == ["half \ufffd pair", "whole"]

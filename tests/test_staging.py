@@ -33,7 +33,7 @@ def test_read_skips_blank_lines(staging: StagingArea) -> None:
     for path in staging.batches():
         with path.open(encoding="utf-8") as handle:
             expected = [json.loads(line) for line in handle if line.strip()]
-        items, problems = _read_items(path, 0, path.stat().st_size, 1)
+        items, _lines, problems = _read_items(path, 0, path.stat().st_size, 1)
         assert (items, problems) == (expected, [])
         assert len(expected) == 3
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,8 @@ import click
 from borderwatch.config import Config, ConfigError, load_config
 
 EXIT_USAGE = 2
+# Permission bits masked from every file and folder a command creates.
+PRIVATE_UMASK = 0o077
 
 
 @dataclass
@@ -35,15 +38,31 @@ class App:
 
     @property
     def database_url(self) -> str:
-        return self.config.database_url(self.db_override)
+        """The database URL to use, checked: one line and exit 2 when it cannot be used."""
+        from borderwatch.database_url import DatabaseUrlError, check_database_url
+
+        url = self.config.database_url(self.db_override)
+        try:
+            check_database_url(url)
+        except DatabaseUrlError as exc:
+            fail(str(exc))
+        return url
 
     @property
     def store(self) -> Any:
-        """The database (a pipeline.store.Store), opened on first use."""
+        """The database (a pipeline.store.Store), opened on first use; a database that cannot
+        be reached or created ends the command with one line."""
         if self._store is None:
+            from sqlalchemy.exc import DBAPIError
+
+            from borderwatch.database_url import connection_problem
             from pipeline.store import Store
 
-            self._store = Store(self.database_url)
+            url = self.database_url
+            try:
+                self._store = Store(url)
+            except (DBAPIError, OSError) as exc:
+                fail(connection_problem(url, exc))
         return self._store
 
     def close(self) -> None:
@@ -111,6 +130,10 @@ def main(ctx: click.Context, config_path: str | None, db_override: str | None, v
     keeps daily coverage tables, e-mails a daily digest and answers trend reports.
     """
     setup_logging(verbose)
+    # What borderwatch creates (the data folder, the database and its WAL, staging, the outbox,
+    # logs) is for its user alone: folders 0700, files 0600 (docs/database.md).
+    previous_umask = os.umask(PRIVATE_UMASK)
+    ctx.call_on_close(lambda: os.umask(previous_umask))
     app = App(config_path=config_path, db_override=db_override)
     ctx.obj = app
     ctx.call_on_close(app.close)
