@@ -33,11 +33,40 @@ DATABASE_ENV = "BORDERWATCH_DATABASE_URL"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+#: The longest duration any setting takes: a year. Longer ones mean nothing here, and the dates
+#: they are added to (a next run, a retention cut) must stay representable.
+MAX_DURATION = 366 * 86400
 
 
 # libyaml's loader parses config.yaml about ten times faster than the pure-Python one, which
 # matters for short commands such as reports; both build plain data only.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """A safe loader that refuses a mapping with the same key twice (YAML says keys are
+    unique; PyYAML would silently keep the last value)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.setdefault(key, line)
+            except TypeError:  # an unhashable key: the constructor reports it
+                break
+            if first != line:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} appears twice (lines {first} and {line})",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+_YAML_LOADER = _UniqueKeyLoader
 
 
 class ConfigError(Exception):
@@ -55,8 +84,10 @@ def parse_duration(value: Any) -> int:
         if not match:
             raise ValueError(f"expected a duration like 30m, 2h or 1d, got {value!r}")
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN
         raise ValueError(f"expected a positive duration, got {value!r}")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"expected a duration of at most 366d, got {value!r}")
     return int(seconds)
 
 
@@ -78,7 +109,7 @@ class CollectSettings(_Strict):
     contact_url: str = "https://github.com/borderwatch/borderwatch"
     full_text: bool = True
     concurrency_per_domain: int = Field(2, ge=1, le=32)
-    download_delay: float = Field(1.0, ge=0)
+    download_delay: float = Field(1.0, ge=0, le=3600)
     request_timeout: Duration = 30
     max_body_bytes: int = Field(15 * 1024 * 1024, ge=1024)
     max_redirects: int = Field(5, ge=0, le=20)
@@ -201,7 +232,7 @@ class EmailSettings(_Strict):
     ca_file: str | None = None
     timeout: Duration = 60
     retries: int = Field(4, ge=0, le=20)
-    retry_delay: float = Field(30.0, ge=0)
+    retry_delay: float = Field(30.0, ge=0, le=86400)
     unsubscribe: str | None = None
 
     @field_validator("sender")
@@ -279,7 +310,7 @@ class SourceSpec(_Strict):
 class Config(_Strict):
     data_dir: str = "data"
     database: str | None = None
-    text_retention_days: int | None = Field(None, ge=1, strict=True)
+    text_retention_days: int | None = Field(None, ge=1, le=36500, strict=True)
     collect: CollectSettings = CollectSettings()
     processing: ProcessingSettings = ProcessingSettings()
     topic: str
@@ -358,16 +389,26 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read, validate and return the configuration; raise ConfigError with a one-line message."""
     location = locate_config(path)
     try:
-        text = location.read_text(encoding="utf-8")
+        data = location.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{location}: cannot read the configuration: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{location}: not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+            f"(line {line}); save the file as UTF-8"
+        ) from None
     try:
         raw = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{location}:{where}: not valid YAML: {problem}") from None
+        raise ConfigError(f"{location}:{where} not valid YAML: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{location}: not valid YAML: nested too deeply") from None
     base_dir = location.resolve().parent
     if location.resolve() == PACKAGED_CONFIG.resolve():
         # The packaged default keeps its data in the working directory, not site-packages.

@@ -264,6 +264,13 @@ class Daemon:
             except ConfigError as exc:
                 log.error("configuration not reloaded, the running one stays: %s", exc)
                 return False
+            except Exception as exc:  # the reload thread must say so rather than die
+                log.error(
+                    "configuration not reloaded, the running one stays: %s: %s",
+                    type(exc).__name__,
+                    exc,
+                )
+                return False
             if config.database_url(self.db_override) != self.database_url:
                 log.error(
                     "configuration not reloaded, the running one stays: the database changed "

@@ -98,12 +98,21 @@ class _Main(click.Group):
     """The root group: a database on an old schema ends any command with one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
         from pipeline.migrations import SchemaVersionError
 
         try:
             return super().invoke(ctx)
         except SchemaVersionError as exc:
             fail(str(exc))
+        except (OperationalError, InterfaceError) as exc:
+            # The database went away (or never answered) in the middle of a command.
+            from borderwatch.database_url import connection_problem
+
+            app = ctx.obj
+            url = app.config.database_url(app.db_override) if isinstance(app, App) else ""
+            fail(connection_problem(url, exc))
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})

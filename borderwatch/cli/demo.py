@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from borderwatch.cli.app import App, main, pass_app
+from borderwatch.cli.app import App, fail, main, pass_app
 
 
 @main.command()
 @click.option(
     "--workdir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for everything the demo writes (default: a new temporary folder).",
+    help="Folder for everything the demo writes: new, empty or an earlier demo's "
+    "(default: a new temporary folder).",
 )
 @pass_app
 def demo(app: App, workdir: Path | None) -> None:
@@ -23,11 +24,19 @@ def demo(app: App, workdir: Path | None) -> None:
     Fully offline: serves about 40 articles from several outlets on 127.0.0.1, collects and
     processes them, writes the daily digest to the outbox and prints a coverage table.
     """
-    from borderwatch.demo.walkthrough import run_demo
+    from borderwatch.demo.walkthrough import DemoFolderError, run_demo
 
+    if app.db_override:
+        click.echo(
+            "note: the demo keeps its own SQLite database in its folder; --db is not used",
+            err=True,
+        )
     if workdir is None:
         workdir = Path(tempfile.mkdtemp(prefix="borderwatch-demo-"))
-    result = run_demo(workdir)
+    try:
+        result = run_demo(workdir)
+    except DemoFolderError as exc:
+        fail(f"--workdir {exc}")
     report = result.report
     click.echo(
         f"Collected {report.new} new articles ({report.relevant} relevant) "

@@ -12,16 +12,22 @@ EXIT_FAILED = 1
 
 
 def _parse_day(value: str, today: dt.date) -> dt.date:
+    from borderwatch.day_range import check_day
+
     if value == "today":
         return today
     if value == "yesterday":
         return today - dt.timedelta(days=1)
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"expected YYYY-MM-DD, today or yesterday, got {value!r}", param_hint="--date"
         ) from None
+    try:
+        return check_day(day, today)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--date") from None
 
 
 @main.command()

@@ -15,13 +15,24 @@ from borderwatch.cli.app import App, fail, main, pass_app
 _FORMATS = ("table", "csv", "json", "markdown")
 
 
+# The most rows a report asks for: more would be no report anyone reads, and a number too large
+# for the database's integers would fail there.
+MAX_LIMIT = 100_000
+
+
 def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    from borderwatch.day_range import check_day
+
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param=param) from None
+    try:
+        return check_day(day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
 
 
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,6 +145,8 @@ def _run(app: App, name: str, options: dict[str, Any], **report_options: Any) ->
     chart: Path | None = options.get("chart")
     if chart is not None and chart.suffix.lower() != ".png":
         fail(f"--chart {chart}: the chart is written as PNG, give a name ending in .png")
+    if chart is not None:
+        _check_writable(chart)
     store = app.store
     try:
         selection = None
@@ -152,7 +165,24 @@ def _run(app: App, name: str, options: dict[str, Any], **report_options: Any) ->
     if chart is not None:
         from borderwatch.reports.charts import save_chart
 
-        click.echo(f"chart: {save_chart(report, chart)}", err=True)
+        try:
+            click.echo(f"chart: {save_chart(report, chart)}", err=True)
+        except OSError as exc:
+            fail(f"--chart {chart}: cannot write it: {exc.strerror or exc}")
+
+
+def _check_writable(path: Path) -> None:
+    """One line now, rather than a traceback after the report, for a chart that cannot be
+    written where asked."""
+    import os
+
+    folder = path.parent if str(path.parent) else Path(".")
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # save_chart creates missing folders
+    if path.is_dir():
+        fail(f"--chart {path}: is a folder")
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        fail(f"--chart {path}: cannot write into {folder}")
 
 
 def format_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -211,7 +241,10 @@ def trend(app: App, by: str, window: int | None, **options: Any) -> None:
     help="Group outlets by themselves, their country or language.",
 )
 @click.option(
-    "--limit", type=click.IntRange(1), metavar="N", help="Show the first N rows (per tag)."
+    "--limit",
+    type=click.IntRange(1, MAX_LIMIT),
+    metavar="N",
+    help=f"Show the first N rows (per tag), at most {MAX_LIMIT:,}.",
 )
 @selection_options
 @pass_app
@@ -227,11 +260,11 @@ def sources(app: App, by: str, limit: int | None, **options: Any) -> None:
 @report.command()
 @click.option(
     "--limit",
-    type=click.IntRange(1),
+    type=click.IntRange(1, MAX_LIMIT),
     default=10,
     show_default=True,
     metavar="N",
-    help="How many stories.",
+    help=f"How many stories (at most {MAX_LIMIT:,}).",
 )
 @selection_options
 @pass_app

@@ -19,6 +19,36 @@ from borderwatch.demo.sample_site import demo_sources, serve_sample_site
 from borderwatch.digest.deliver import deliver_digest
 from pipeline.store import Store
 
+# Written into every demo folder: a later demo may write into a folder that has it, and into
+# no other folder that holds anything (it would overwrite a user's config.yaml and database).
+MARKER = ".borderwatch-demo"
+_HEADER = "# Written by `borderwatch demo`"
+
+
+class DemoFolderError(Exception):
+    """The demo's folder holds files that are not a demo's; the message is one line."""
+
+
+def check_demo_folder(workdir: Path) -> None:
+    """Raise DemoFolderError unless ``workdir`` is missing, empty or an earlier demo's."""
+    if not workdir.exists():
+        return
+    if not workdir.is_dir():
+        raise DemoFolderError(f"{workdir} is a file, not a folder")
+    if not any(workdir.iterdir()) or (workdir / MARKER).is_file():
+        return
+    config = workdir / "config.yaml"
+    try:
+        with config.open(encoding="utf-8", errors="replace") as handle:
+            if handle.readline().startswith(_HEADER):
+                return  # a demo folder from before the marker
+    except OSError:
+        pass
+    raise DemoFolderError(
+        f"{workdir} already holds files that are not an earlier demo's; the demo writes a "
+        "config.yaml and a database there: give an empty or new folder"
+    )
+
 
 @dataclass
 class DemoResult:
@@ -35,7 +65,7 @@ def demo_config(workdir: Path, base_url: str) -> dict:
     """The packaged configuration with the sample site's outlets and a demo-friendly pace."""
     raw = yaml.safe_load(PACKAGED_CONFIG.read_text(encoding="utf-8"))
     raw["data_dir"] = str(workdir)
-    raw["database"] = None
+    raw["database"] = f"sqlite:///{workdir / 'borderwatch.sqlite'}"
     raw["sources"] = demo_sources(base_url)
     raw["collect"].update(
         {
@@ -50,20 +80,27 @@ def demo_config(workdir: Path, base_url: str) -> dict:
 
 
 def run_demo(workdir: Path, now: dt.datetime | None = None) -> DemoResult:
+    """Run the demo in ``workdir`` (missing, empty or an earlier demo's, else DemoFolderError).
+
+    The demo's database is always the SQLite file in ``workdir``, whatever --db or
+    $BORDERWATCH_DATABASE_URL say: a demo never writes into a user's database.
+    """
     workdir = workdir.resolve()
+    check_demo_folder(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).write_text("borderwatch demo folder\n", encoding="utf-8")
     with serve_sample_site(now=now) as server:
         raw = demo_config(workdir, server.base_url)
         config_path = workdir / "config.yaml"
         config_path.write_text(
-            "# Written by `borderwatch demo`: the sample site's sources on a loopback port.\n"
+            f"{_HEADER}: the sample site's sources on a loopback port.\n"
             + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )
         config: Config = config_from_mapping(
             raw, origin=str(config_path), base_dir=workdir, path=config_path
         )
-        url = config.database_url()
+        url = str(raw["database"])
         store = Store(url)
         try:
             report = collect(config, store, url)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from borderwatch.day_range import FIRST_DAY
 from borderwatch.reports import queries
 from borderwatch.reports.report import Report
 from borderwatch.reports.selection import ReportInputError, Selection
@@ -18,6 +19,8 @@ from borderwatch.spikes import SpikeRule, spike_flags
 from pipeline import rollups
 
 Grain = Literal["day", "week", "month"]
+#: The most periods a trend lists per tag (by day, 13 years): more is refused with one line.
+MAX_PERIODS = 5000
 DEFAULT_WINDOW: dict[str, int] = {"day": 7, "week": 4, "month": 3}
 COLUMNS = [
     "period",
@@ -87,6 +90,9 @@ def trend(
         last_collected = rollups.period_end(last_collected, by)
     until = selection.until or last_collected
     since = selection.since or first_collected
+    if since is not None and since < FIRST_DAY:
+        # Coverage days before the floor come from items stored before dates were checked.
+        since = FIRST_DAY
     title = _title(selection, by)
     if since is None or until is None:
         if selection.since is not None or selection.until is not None:
@@ -112,6 +118,12 @@ def trend(
     if first_collected is not None:
         lookback = max(lookback, first_collected)
     lookback = min(lookback, since)
+    periods = _period_count(since, until, by)
+    if periods > MAX_PERIODS:
+        raise ReportInputError(
+            f"from {since} to {until} is {periods:,} periods by {by}, more than {MAX_PERIODS:,}: "
+            "narrow --since/--until or use a longer --by"
+        )
 
     coverage = _coverage(store, selection, by, lookback, until)
     first_start = period_start(pd.DatetimeIndex([lookback]), by)[0]
@@ -169,6 +181,11 @@ def _collected_range(store: Any, selection: Selection) -> tuple[Any, Any]:
     if volume.empty:
         return None, None
     return volume["day"].min().date(), volume["day"].max().date()
+
+
+def _period_count(since: Any, until: Any, by: Grain) -> int:
+    days = (until - since).days + 1
+    return {"day": days, "week": days // 7 + 1, "month": days // 28 + 1}[by]
 
 
 def _periods(by: Grain, count: int) -> pd.DateOffset:
