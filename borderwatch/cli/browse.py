@@ -59,5 +59,24 @@ def browse(app: App, host: str, port: int) -> None:
         metadata=metadata(path.stem),
         settings={"sql_time_limit_ms": 5000},
     )
+    if not _loopback(host):
+        click.echo(
+            f"warning: listening on {host}: anyone who can reach port {port} of this machine "
+            "reads the whole database, without a password (Datasette has no authentication "
+            "here); the default, 127.0.0.1, keeps it on this machine",
+            err=True,
+        )
     click.echo(f"Datasette on http://{host}:{port}/{path.stem} (Ctrl-C stops it)", err=True)
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
+def _loopback(host: str) -> bool:
+    """True when ``host`` is reachable from this machine only."""
+    import ipaddress
+
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address

@@ -98,20 +98,42 @@ def prune(app: App) -> None:
 @click.option("--to", "target_url", required=True, metavar="URL", help="The new database.")
 @pass_app
 def copy(app: App, target_url: str) -> None:
-    """Copy every row into a new, empty database at URL (e.g. SQLite to PostgreSQL)."""
+    """Copy every row into a new, empty database at URL (e.g. SQLite to PostgreSQL).
+
+    The batches staged for this database and not yet stored are handed to the new one, which
+    stores them at its next ingest or collect: the copy is where work goes on.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from borderwatch.database_url import DatabaseUrlError, check_database_url, connection_problem
+    from borderwatch.ingest import staging_for
+    from crawler.staging import StagingArea
     from pipeline.store import Store
     from pipeline.transfer import TransferError, copy_database
 
-    target = Store(target_url)
     try:
-        copied = copy_database(app.store, target)
+        check_database_url(target_url)
+    except DatabaseUrlError as exc:
+        fail(f"--to: {exc}")
+    source = app.store
+    try:
+        target = Store(target_url)
+    except (DBAPIError, OSError) as exc:
+        fail(f"--to: {connection_problem(target_url, exc)}")
+    try:
+        copied = copy_database(source, target)
+        folder = StagingArea(app.config.staging_path)
+        pending = staging_for(source, folder).batches()
+        handed = staging_for(target, folder)
+        for path in pending:
+            handed.adopt(path)
     except TransferError as exc:
         fail(str(exc))
     finally:
         target.close()
     click.echo(
         f"copied {copied['articles']:,} articles and {sum(copied.values()):,} rows in all "
-        "to the new database"
+        "to the new database" + (f"; {len(pending)} staged batches handed to it" if pending else "")
     )
 
 

@@ -14,6 +14,7 @@ from borderwatch.cli.app import App, main, pass_app
 @pass_app
 def status(app: App) -> None:
     """Show whether the daemon runs, each job's last run and next run, and source health."""
+    from borderwatch.database_url import safe_url
     from borderwatch.lock import DAEMON, DatabaseLock
     from borderwatch.source_health import source_health
     from borderwatch.timing import next_slot
@@ -22,7 +23,8 @@ def status(app: App) -> None:
     config, store = app.config, app.store
     now = utcnow()
     running = DatabaseLock(app.database_url, DAEMON).is_held_elsewhere()
-    click.echo(f"daemon: {'running' if running else 'not running'} ({_safe_url(app.database_url)})")
+    click.echo(f"daemon: {'running' if running else 'not running'} ({safe_url(app.database_url)})")
+    _staging_lines(config, store)
 
     last = store.last_runs()
     click.echo("\nlast runs (UTC):")
@@ -94,7 +96,9 @@ def status(app: App) -> None:
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> None:
-    cells = [header] + [[str(c) for c in row] for row in rows]
+    from borderwatch.reports.output import terminal_text
+
+    cells = [header] + [[terminal_text(str(c)) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     for row in cells:
         click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
@@ -130,11 +134,23 @@ def _first_line(value: Any) -> str:
     return text[:80]
 
 
-def _safe_url(url: str) -> str:
-    """The database URL without a password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}@{host}"
-    return url
+def _staging_lines(config: Any, store: Any) -> None:
+    """What waits in staging for this database, what belongs to others, what was set aside."""
+    from borderwatch.ingest import staging_for
+    from crawler.staging import StagingArea
+
+    staging = staging_for(store, StagingArea(config.staging_path))
+    batches = staging.batches()
+    line = f"staging: {len(batches)} batches waiting"
+    if batches:
+        line += f" ({staging.pending_items():,} items)"
+    foreign = staging.foreign()
+    if foreign:
+        line += f"; {len(foreign)} of other databases left alone (borderwatch staging list)"
+    click.echo(line)
+    set_aside = store.count("quarantine")
+    if set_aside:
+        click.echo(
+            f"quarantine: {set_aside} items the database refused, set aside "
+            "(borderwatch staging quarantine)"
+        )

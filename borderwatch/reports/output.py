@@ -2,6 +2,13 @@
 
 Every format shows the same columns under the same names; JSON is a list of objects keyed by
 them, with dates as ISO strings, booleans as booleans and missing values as null.
+
+Titles and names come from the sites collected, so each format is made safe for where it is
+read (docs/reports.md, "Output safety"): the table drops control characters and terminal
+escape sequences and shows bidirectional overrides as ``<U+202E>``; Markdown escapes HTML and
+shows the overrides the same way; CSV prefixes a text cell that a spreadsheet would run as a
+formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) with ``'``, as OWASP
+recommends. JSON is data for programs and is left as it is.
 """
 
 from __future__ import annotations
@@ -10,18 +17,54 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from typing import Any
 
 import pandas as pd
 
 FORMATS = ("table", "csv", "json", "markdown")
 
+# ESC sequences: OSC (ESC ] ... BEL or ESC \\, e.g. a window title or a hyperlink), CSI (ESC [ ...
+# final byte, e.g. colours or cursor moves) and the two-byte ones.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b(?:\][^\x07\x1b]*(?:\x07|\x1b\\)?|\[[0-?]*[ -/]*[@-~]?|[@-Z\\-_]?)"
+)
+# C0 and C1 controls and DEL; line breaks and tabs become spaces, the rest go.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates: they reorder what follows them on the line.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# What a spreadsheet takes for the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe to print on a terminal: no escape sequences or control characters, line
+    breaks as spaces, bidirectional overrides shown as ``<U+202E>``."""
+    if _ESCAPE_SEQUENCE.search(text):
+        text = _ESCAPE_SEQUENCE.sub("", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
+    if _BIDI.search(text):
+        text = _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+    return text
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, made plain text with a ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
 
 def render(frame: pd.DataFrame, fmt: str = "table") -> str:
     """The table in ``fmt`` (one of FORMATS), ending with a newline."""
     if fmt == "csv":
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        safe = frame.copy()
+        for column in safe.columns:
+            if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+                safe[column] = safe[column].map(csv_cell)
+        safe.to_csv(buffer, index=False, lineterminator="\n")
         return buffer.getvalue()
     if fmt == "json":
         return json.dumps(records(frame), ensure_ascii=False, indent=2) + "\n"
@@ -78,8 +121,8 @@ def _column_cells(series: pd.Series) -> list[str]:
 
 
 def _aligned(frame: pd.DataFrame) -> str:
-    headers = [str(c) for c in frame.columns]
-    columns = [_column_cells(frame[c]) for c in frame.columns]
+    headers = [terminal_text(str(c)) for c in frame.columns]
+    columns = [[terminal_text(v) for v in _column_cells(frame[c])] for c in frame.columns]
     widths = [
         max([len(h), *(len(v) for v in col)]) for h, col in zip(headers, columns, strict=True)
     ]
@@ -101,7 +144,11 @@ def _aligned(frame: pd.DataFrame) -> str:
 
 def _markdown(frame: pd.DataFrame) -> str:
     def esc(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
+        text = _ESCAPE_SEQUENCE.sub("", text)
+        text = _CONTROL.sub(lambda m: " " if m.group() in "\t\n\r" else "", text)
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = _BIDI.sub(lambda m: f"&lt;U+{ord(m.group()):04X}&gt;", text)
+        return text.replace("|", "\\|")
 
     headers = [esc(str(c)) for c in frame.columns]
     align = ["---:" if _is_number(frame[c]) else "---" for c in frame.columns]
