@@ -179,8 +179,6 @@ def _check_writable(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent  # save_chart creates missing folders
-    if path.is_dir():
-        fail(f"--chart {path}: is a folder")
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         fail(f"--chart {path}: cannot write into {folder}")
 
