@@ -32,3 +32,34 @@ def test_demo_runs_offline_and_leaves_coverage_and_a_digest(tmp_path: Path) -> N
     assert "Top stories" in html
     # Everything the demo wrote is under --workdir.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+
+
+def test_demo_never_touches_a_users_folder_or_database(tmp_path: Path) -> None:
+    """A folder holding a config.yaml and a database that are not an earlier demo's is refused
+    with one line; an earlier demo's folder is used again; $BORDERWATCH_DATABASE_URL and --db
+    never lead the demo into a user's database."""
+    import os
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "config.yaml").write_text("topic: 'my own topic'\n", encoding="utf-8")
+    (user / "borderwatch.sqlite").write_bytes(b"my data")
+    command = [sys.executable, "-m", "borderwatch", "demo", "--workdir"]
+    refused = subprocess.run([*command, str(user)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1 and "not an earlier demo's" in refused.stderr
+    assert (user / "config.yaml").read_text(encoding="utf-8") == "topic: 'my own topic'\n"
+    assert (user / "borderwatch.sqlite").read_bytes() == b"my data"
+    assert sorted(p.name for p in user.iterdir()) == ["borderwatch.sqlite", "config.yaml"]
+
+    demo = tmp_path / "demo"
+    theirs = tmp_path / "theirs.sqlite"
+    env = {**os.environ, "BORDERWATCH_DATABASE_URL": f"sqlite:///{theirs}"}
+    for _ in range(2):  # the second run reuses the first one's folder
+        done = subprocess.run(
+            [*command, str(demo)], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert done.returncode == 0, done.stderr
+    assert not theirs.exists()
+    with sqlite3.connect(demo / "borderwatch.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] >= 30
