@@ -6,7 +6,9 @@ moment inside the next chunk), restarted, killed again, and so on: 20 times, fix
 restart in four with the analysis worker process. Then a last run finishes. After every kill
 exactly the items of the chunks recorded as committed are stored, each once, with whole stories
 and coverage equal to a rebuild; at the end every staged item is stored exactly once and the
-batch is gone. The processes are forked from the test process, which has already imported
+batch is gone. Every batch holds items with NUL characters (which PostgreSQL cannot store), and
+after every other kill a run against a second database (another --db) must leave the batch
+alone. The processes are forked from the test process, which has already imported
 pandas and the stages, so each restart costs processing and not Python's start-up.
 """
 
@@ -113,12 +115,24 @@ def _settle(store: Store) -> None:
 def _stage(staging: StagingArea, seed: int) -> tuple[Path, str, list[list[str]]]:
     """Stage a batch; returns its path, its id and the URLs of each of its chunks."""
     items = make_items(seed, BATCH_ITEMS, f"crash{seed}")
+    for item in items[::97]:
+        item["title"] = item["title"].replace(" ", "\u0000 ", 1)
     with staging.writer("crash") as writer:
         for item in items:
             writer.write(item)
     urls = [item["url"] for item in items]
     chunks = [urls[i : i + CHUNK_ITEMS] for i in range(0, len(urls), CHUNK_ITEMS)]
     return writer.final_path, staging.batch_id(writer.final_path), chunks
+
+
+def _process_elsewhere(config: Config, other: Path, batch: Path) -> None:
+    """What a command run with another --db does: it must store none of this batch."""
+    store = Store(f"sqlite:///{other}")
+    sync_configuration(config, store)
+    result = process_staging(StagingArea(config.staging_path), store, processing_rules(config))
+    assert (result.items, store.count("articles")) == (0, 0)
+    store.close()
+    assert batch.exists(), "a run against another database took the batch"
 
 
 def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_url: str) -> None:
@@ -168,6 +182,8 @@ def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_
         assert_coverage_equals_rebuild(store)
         store.close()
         assert path.exists(), "the batch left staging before all of it was stored"
+        if kills % 2:
+            _process_elsewhere(config, tmp_path / "elsewhere.sqlite", path)
 
     finisher = _start(config, db_url, parallel=True)
     finisher.join(600)
@@ -179,6 +195,9 @@ def test_sigkill_during_processing_loses_and_doubles_nothing(tmp_path: Path, db_
         assert sorted(_stored_urls(store, urls)) == sorted(urls), "an item was lost or doubled"
         assert _committed_chunks(store, batch_id) == set(range(len(chunks)))
     assert not list(staging.batches()), "a batch was left in staging"
+    with store.engine.connect() as conn:
+        titles = [r[0] for r in conn.execute(select(articles.c.title))]
+    assert not any("\x00" in title for title in titles)
     assert_stories_consistent(store)
     assert_coverage_equals_rebuild(store)
     store.close()
