@@ -143,7 +143,7 @@ def test_report_and_digest_dates_out_of_range(runner, with_articles: list[str]) 
     assert "before 1995-01-01" in _one_line(
         runner.invoke(main, [*args, "report", "trend", "--since", "0001-01-01"])
     )
-    assert "more than a year ahead" in _one_line(
+    assert "after 2199-12-31" in _one_line(
         runner.invoke(main, [*args, "report", "stories", "--until", "9999-12-31"])
     )
     assert "before 1995-01-01" in _one_line(
@@ -160,20 +160,27 @@ def test_report_and_digest_dates_out_of_range(runner, with_articles: list[str]) 
 
 
 def test_a_coverage_day_before_the_floor_no_longer_breaks_the_default_trend(
-    runner, with_articles: list[str], db_url: str
+    runner, with_articles: list[str], db_url: str, tmp_path: Path
 ) -> None:
     """Databases filled before dates were checked may hold day 0001-01-01."""
+    later = tmp_path / "later.jsonl"
+    later.write_text(
+        '{"url": "https://a.example.org/2", "title": "Pakistan Afghanistan ceasefire talks", '
+        '"published": "2025-10-27T08:00:00Z"}\n',
+        encoding="utf-8",
+    )
+    assert runner.invoke(main, [*with_articles, "ingest", str(later)]).exit_code == 0
     store = Store(db_url)
     with store.engine.begin() as conn:
         conn.execute(
-            text(
-                "INSERT INTO daily_volume (day, source, articles) VALUES (:day, 'a.example.org', 1)"
-            ),
+            text("UPDATE articles SET day = :day WHERE url = 'https://a.example.org/1'"),
             {"day": dt.date(1, 1, 1)},
         )
     store.close()
-    result = runner.invoke(main, [*with_articles, "report", "trend"])
-    assert result.exit_code == 0, result.output
+    assert runner.invoke(main, [*with_articles, "db", "rebuild-coverage"]).exit_code == 0
+    for by in ("day", "week", "month"):
+        result = runner.invoke(main, [*with_articles, "report", "trend", "--by", by])
+        assert result.exit_code == 0, result.output
 
 
 def test_report_limits_and_chart_paths(runner, with_articles: list[str], tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def _parse_day(value: str, today: dt.date) -> dt.date:
             f"expected YYYY-MM-DD, today or yesterday, got {value!r}", param_hint="--date"
         ) from None
     try:
-        return check_day(day, today)
+        return check_day(day)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--date") from None
 

@@ -91,8 +91,10 @@ def trend(
     until = selection.until or last_collected
     since = selection.since or first_collected
     if since is not None and since < FIRST_DAY:
-        # Coverage days before the floor come from items stored before dates were checked.
-        since = FIRST_DAY
+        # Days before the floor come from items stored before dates were checked: start at
+        # the first plausible day instead.
+        later = volume["day"][volume["day"] >= pd.Timestamp(FIRST_DAY)]
+        since = later.min().date() if len(later) else FIRST_DAY
     title = _title(selection, by)
     if since is None or until is None:
         if selection.since is not None or selection.until is not None:
