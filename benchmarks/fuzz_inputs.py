@@ -1,8 +1,9 @@
 """Fuzz the two public input formats longer than the test suite does.
 
-The same properties as tests/test_fuzz_inputs.py (strategies and checks in tests/fuzzing.py):
-item files through ``borderwatch ingest`` (exit 0, every valid item stored exactly once, nothing
-left staged or set aside, coverage equal to a rebuild) and config.yaml files through
+The same properties as tests/test_fuzz_inputs.py (strategies and checks in
+tests/support/fuzzing.py): item files through ``borderwatch ingest`` (exit 0, every valid
+item stored exactly once, nothing left staged or set aside, coverage equal to a rebuild) and
+config.yaml files through
 ``borderwatch status`` (exit 0 or 2 with one line, never a traceback; a valid file also builds
 the daemon's jobs). Fresh randomness each run; prints how many examples ran per property and
 the falsifying example of any that failed.
@@ -29,8 +30,8 @@ from click.testing import CliRunner  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.conftest import base_config, write_config  # noqa: E402
-from tests.fuzzing import (  # noqa: E402
+from tests.support.config import base_config, write_config  # noqa: E402
+from tests.support.fuzzing import (  # noqa: E402
     check_config,
     check_ingest,
     config_files,

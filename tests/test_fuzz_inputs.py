@@ -1,5 +1,5 @@
-"""Property-based fuzzing of the two public input formats (tests/fuzzing.py says what is drawn
-and checked). A few hundred examples each, derandomized so that a run is repeatable;
+"""Property-based fuzzing of the two public input formats (tests/support/fuzzing.py says what is
+drawn and checked). A few hundred examples each, derandomized so that a run is repeatable;
 benchmarks/fuzz_inputs.py runs many more, with fresh randomness."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import base_config, write_config
-from tests.fuzzing import check_config, check_ingest, config_files, item_lines, write_lines
+from tests.support.config import base_config, write_config
+from tests.support.fuzzing import check_config, check_ingest, config_files, item_lines, write_lines
 
 EXAMPLES = int(os.environ.get("BORDERWATCH_FUZZ_EXAMPLES", "200"))
 SETTINGS = settings(

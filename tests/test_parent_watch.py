@@ -11,8 +11,8 @@ from pathlib import Path
 
 import psutil
 
-from tests.conftest import write_config
-from tests.synthetic import make_items, persistence_config
+from tests.support.config import write_config
+from tests.support.synthetic import make_items, persistence_config
 
 
 def test_children_of_a_killed_ingest_end_with_it(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 
 def _mode(path: Path) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from borderwatch.cli import main
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 MARK = "refused-by-the-database"
 

@@ -14,9 +14,13 @@ from sqlalchemy import text
 from borderwatch.cli import main
 from borderwatch.lock import processing_lock
 from pipeline.store import Store
-from tests.conftest import write_config
-from tests.dbcheck import assert_coverage_equals_rebuild, assert_stories_consistent, coverage_rows
-from tests.synthetic import make_items, persistence_config
+from tests.support.config import write_config
+from tests.support.dbcheck import (
+    assert_coverage_equals_rebuild,
+    assert_stories_consistent,
+    coverage_rows,
+)
+from tests.support.synthetic import make_items, persistence_config
 
 ITEMS = 2500  # more than one chunk: the analysis worker runs too
 

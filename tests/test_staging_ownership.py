@@ -13,7 +13,7 @@ from borderwatch.cli import main
 from borderwatch.ingest import staging_for
 from crawler.staging import StagingArea
 from pipeline.store import Store
-from tests.conftest import base_config, write_config
+from tests.support.config import base_config, write_config
 
 
 def _items(prefix: str, count: int) -> list[dict]:

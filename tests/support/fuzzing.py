@@ -21,8 +21,8 @@ from sqlalchemy import text
 from borderwatch.cli import main
 from pipeline.items import ItemError, item_from_line
 from pipeline.store import Store
-from tests.conftest import base_config
-from tests.dbcheck import assert_coverage_equals_rebuild
+from tests.support.config import base_config
+from tests.support.dbcheck import assert_coverage_equals_rebuild
 
 # -- items ---------------------------------------------------------------------------------------
 # Characters that break things: NUL and other controls, half surrogate pairs, line and paragraph
@@ -284,7 +284,7 @@ def check_config(runner: CliRunner, path: Path, db_url: str) -> None:
         return
     import datetime as dt
 
-    import scheduler
+    from borderwatch import daemon as scheduler
     from borderwatch.config import load_config
 
     config = load_config(path)
