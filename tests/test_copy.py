@@ -13,6 +13,7 @@ from borderwatch.plan import processing_rules
 from pipeline.process import process_items
 from pipeline.schema import metadata
 from pipeline.store import Store
+from pipeline.transfer import NOT_COPIED
 from tests.support.config import base_config, write_config
 from tests.support.dbcheck import assert_coverage_equals_rebuild
 from tests.support.synthetic import make_items, persistence_config
@@ -23,6 +24,7 @@ def _rows(store: Store) -> dict[str, list[tuple]]:
         return {
             table.name: sorted(tuple(map(str, r)) for r in conn.execute(select(table)))
             for table in metadata.sorted_tables
+            if table.name not in NOT_COPIED
         }
 
 
@@ -42,6 +44,8 @@ def test_copy_moves_every_row_and_the_copy_keeps_working(tmp_path: Path, runner,
     assert "copied 300 articles" in result.output
     target = Store(db_url)
     assert _rows(target) == _rows(source)
+    # A copy is a database of its own: batches staged for one are never stored into the other.
+    assert target.identity() != source.identity()
     assert_coverage_equals_rebuild(target)
 
     # New rows get fresh ids after the copied ones (PostgreSQL's sequences were moved on).
