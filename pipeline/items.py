@@ -122,7 +122,10 @@ def item_from_line(line: str, notes: list[str] | None = None) -> dict[str, Any]:
         raise ItemError("not valid JSON (nested too deeply)") from None
     if "\\u" in line and _SURROGATE_ESCAPE.search(line):
         decoded = _replace_surrogates(decoded)
-    return validate_item(decoded, notes)
+    # JSON text holds no raw control characters: a decoded string can hold one only through an
+    # escape (\u0000, \b, \f), so most lines need no look at every string.
+    clean = "\\u" in line or "\\b" in line or "\\f" in line
+    return validate_item(decoded, notes, clean=clean)
 
 
 def _json_problem(exc: json.JSONDecodeError) -> str:
@@ -154,10 +157,13 @@ def storable(value: str) -> str:
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", value))
 
 
-def validate_item(obj: Any, notes: list[str] | None = None) -> dict[str, Any]:
+def validate_item(
+    obj: Any, notes: list[str] | None = None, *, clean: bool = True
+) -> dict[str, Any]:
     """A clean item with known fields only, or ItemError.
 
     Problems the item survives (a cut title, a dropped value) are appended to ``notes``.
+    ``clean=False``: the strings are known to hold no control character or surrogate.
     """
     if not isinstance(obj, dict):
         raise ItemError(f"expected a JSON object, got {_kind(obj)}")
@@ -189,23 +195,17 @@ def validate_item(obj: Any, notes: list[str] | None = None) -> dict[str, Any]:
                 value = str(value)
             else:
                 raise ItemError(f"field {field!r} must be a string, got {_kind(value)}")
-        value = storable(value).strip()
+        if clean:
+            value = storable(value)
+        value = value.strip()
         if not value:
             continue
-        if field in MAX_LENGTH:
-            value = _cut(field, value, dropped)
-        elif field in ADDRESS_FIELDS and len(value) > MAX_URL:
-            dropped.append(f"field {field!r} is longer than {MAX_URL:,} characters: dropped")
-            value = None
-        elif field in CHOICES and value not in CHOICES[field]:
-            allowed = ", ".join(CHOICES[field])
-            dropped.append(f"field {field!r} is {value[:40]!r}, not one of {allowed}: dropped")
-            value = None
-        elif field == "language" and len(value) > MAX_LANGUAGE:
-            dropped.append(f"field 'language' is {value[:40]!r}, not a language code: dropped")
-            value = None
-        if value:
-            item[field] = value
+        check = _CHECKS.get(field)
+        if check is not None:
+            value = check(field, value, dropped)
+            if not value:
+                continue
+        item[field] = value
     if notes is not None:
         notes.extend(dropped)
     return item
@@ -217,6 +217,37 @@ def _cut(field: str, value: str, notes: list[str]) -> str:
         return value
     notes.append(f"field {field!r} is {len(value):,} characters long: kept the first {limit:,}")
     return value[:limit]
+
+
+def _address(field: str, value: str, notes: list[str]) -> str | None:
+    if len(value) <= MAX_URL:
+        return value
+    notes.append(f"field {field!r} is longer than {MAX_URL:,} characters: dropped")
+    return None
+
+
+def _choice(field: str, value: str, notes: list[str]) -> str | None:
+    if value in CHOICES[field]:
+        return value
+    allowed = ", ".join(CHOICES[field])
+    notes.append(f"field {field!r} is {value[:40]!r}, not one of {allowed}: dropped")
+    return None
+
+
+def _language(field: str, value: str, notes: list[str]) -> str | None:
+    if len(value) <= MAX_LANGUAGE:
+        return value
+    notes.append(f"field {field!r} is {value[:40]!r}, not a language code: dropped")
+    return None
+
+
+# The check of each field that has one (the others are only made storable and stripped).
+_CHECKS = {
+    **dict.fromkeys(MAX_LENGTH, _cut),
+    **dict.fromkeys(ADDRESS_FIELDS, _address),
+    **dict.fromkeys(CHOICES, _choice),
+    "language": _language,
+}
 
 
 def _kind(value: Any) -> str:
