@@ -163,7 +163,8 @@ def _write_owner(folder: Path, owner: Owner) -> None:
     record = {"identity": owner.identity, "database": owner.label}
     if _read_json(path) == record:
         return
-    partial = folder / f"{OWNER_FILE}{PARTIAL_SUFFIX}"
+    # A name of its own: another process may be writing the same record at the same moment.
+    partial = folder / f"{OWNER_FILE}.{uuid.uuid4().hex[:8]}{PARTIAL_SUFFIX}"
     partial.write_text(json.dumps(record) + "\n", encoding="utf-8")
     os.replace(partial, path)
 
