@@ -834,18 +834,22 @@ def _discovered_sources(frame: pd.DataFrame) -> list[dict[str, Any]]:
         return []
     now = utcnow()
     found = frame[frame["source_name"].notna()].drop_duplicates("source")
+    # The country the sources stage read from the domain (nation.com.pk: PK), when it did.
+    countries = (
+        found["source_country"] if "source_country" in found.columns else [None] * len(found)
+    )
     return [
         {
             "key": str(key),
             "name": str(name),
-            "country": None,
+            "country": None if country is None or pd.isna(country) else str(country),
             "language": None,
             "origin": "discovered",
             "domain": None if pd.isna(domain) else str(domain),
             "created_at": now,
         }
-        for key, name, domain in zip(
-            found["source"], found["source_name"], found["source_domain"], strict=True
+        for key, name, domain, country in zip(
+            found["source"], found["source_name"], found["source_domain"], countries, strict=True
         )
     ]
 
