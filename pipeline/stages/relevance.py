@@ -1,20 +1,35 @@
-"""Stage: relevance by the topic query and tags by the tag queries.
+"""Stage: relevance by the topic query, why each article counted, and evidence-weighted tags.
 
-Queries match the title, summary and text together, normalized once per article. Only relevant
-articles are tagged.
+Queries match the title, summary and text together, normalized once per article, and may test
+what is known about the article's source (``source.country``, ``source.language``; see
+``stages.sources``). An article is relevant when one of the topic's clauses matches; the name
+of the first that does is stored as ``relevance_reason``.
+
+Only relevant articles are tagged, and a tag needs evidence where it matters: its query must
+match the article and also match within its opening (the title and the first ``lede_words``
+words of summary and text), or its terms must occur at least ``mentions`` times in the whole
+article. A single passing mention deep in a long text is no reason to count an article under
+a tag.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
-from pipeline.query import Query, classify_tokens, query_prefixes
+from pipeline.query import BatchMatcher, Query, query_prefixes
 from pipeline.stages.words import ArticleWords, article_words
 from pipeline.textnorm import normalize_many
 
 NORMALIZED_COLUMNS = {"title": "norm_title", "summary": "norm_summary", "text": "norm_text"}
+#: The frame columns that hold what queries can know about an article's source.
+FIELD_COLUMNS = {"source.country": "source_country", "source.language": "source_language"}
+#: Words of summary and text after the title that make an article's opening.
+LEDE_WORDS = 60
+#: Mentions anywhere in an article that count for a tag without a match in the opening.
+TAG_MENTIONS = 2
 
 
 def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -28,27 +43,74 @@ def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def field_values(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-article values of the query fields, from the columns the sources stage added."""
+    return {
+        name: frame[column].to_numpy(dtype=object)
+        for name, column in FIELD_COLUMNS.items()
+        if column in frame.columns
+    }
+
+
 def apply_queries(
     frame: pd.DataFrame,
     topic: Query,
     tags: Mapping[str, Query],
     words: ArticleWords | None = None,
+    *,
+    lede_words: int = LEDE_WORDS,
+    tag_mentions: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
-    """Add ``relevant`` (bool) and ``tags`` (a list of tag names, empty when not relevant).
+    """Add ``relevant`` (bool), ``relevance_reason`` (the name of the topic's first clause that
+    matched, None when not relevant) and ``tags`` (a list of tag names, empty when not
+    relevant).
 
     ``words``: the articles' hashed words (``words.article_words`` with ``query_prefixes`` of
-    these queries), when the caller has them already.
+    these queries), when the caller has them already. ``tag_mentions``: per tag, the mentions
+    that count without a match in the opening (``TAG_MENTIONS`` for a tag not listed).
     """
     frame = frame.copy()
     if frame.empty:
         frame["relevant"] = pd.Series(dtype=bool)
+        frame["relevance_reason"] = pd.Series(dtype=object)
         frame["tags"] = pd.Series(dtype=object)
         return frame
     if words is None:
         words = article_words(frame, query_prefixes([topic, *tags.values()]))
-    verdicts = classify_tokens(topic, tags, words.tokens)
+    if "relevant" in tags:
+        raise ValueError('a tag cannot be named "relevant"')
+    matcher = BatchMatcher(
+        words.tokens,
+        [topic, *tags.values()],
+        field_values(frame),
+        opening_end=words.opening_end(lede_words),
+    )
+    relevant, reasons = _first_clause(matcher, topic, len(frame))
+    mentions = tag_mentions or {}
     names = list(tags)
-    matrix = verdicts[names].to_numpy()
-    frame["relevant"] = verdicts["relevant"].to_numpy()
-    frame["tags"] = [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
+    matrix = np.column_stack(
+        [
+            matcher.evidence(tags[name], only=relevant).holds(mentions.get(name, TAG_MENTIONS))
+            for name in names
+        ]
+        or [np.zeros(len(frame), dtype=bool)]
+    )
+    frame["relevant"] = relevant
+    frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
+    frame["tags"] = [[n for n, hit in zip(names, row, strict=False) if hit] for row in matrix]
     return frame
+
+
+def _first_clause(matcher: BatchMatcher, topic: Query, n: int) -> tuple[np.ndarray, list]:
+    """Which articles the topic matches, and the name of its first clause that matches each.
+
+    The topic is the OR of its clauses, so evaluating the clauses alone decides relevance.
+    """
+    relevant = np.zeros(n, dtype=bool)
+    reasons: list[str | None] = [None] * n
+    for name, clause in topic.named_clauses():
+        found = matcher.match(clause) & ~relevant
+        for i in np.flatnonzero(found).tolist():
+            reasons[i] = name
+        relevant |= found
+    return relevant, reasons

@@ -44,6 +44,12 @@ class ArticleWords:
         positions = np.where(in_title, start[article] + k, body_start[article] + k - first[article])
         return positions, lengths
 
+    def opening_end(self, lede_words: int) -> np.ndarray:
+        """Where each article's opening ends (a word position, as in ``tokens.offsets``): its
+        title and the first ``lede_words`` words of its summary and text."""
+        start = self.tokens.offsets[:-1]
+        return start + self.title + np.minimum(self.summary + self.text, lede_words)
+
 
 def _word_counts(values: Iterable[str]) -> np.ndarray:
     return np.fromiter(((v.count(" ") + 1) if v else 0 for v in values), dtype=np.int64)
