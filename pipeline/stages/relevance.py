@@ -75,30 +75,59 @@ def apply_queries(
         frame["relevance_reason"] = pd.Series(dtype=object)
         frame["tags"] = pd.Series(dtype=object)
         return frame
-    if words is None:
-        words = article_words(frame, query_prefixes([topic, *tags.values()]))
     if "relevant" in tags:
         raise ValueError('a tag cannot be named "relevant"')
-    matcher = BatchMatcher(
-        words.tokens,
-        [topic, *tags.values()],
-        field_values(frame),
-        opening_end=words.opening_end(lede_words),
-    )
+    matcher = _matcher(frame, [topic, *tags.values()], words, lede_words)
     relevant, reasons = _first_clause(matcher, topic, len(frame))
-    mentions = tag_mentions or {}
+    frame["relevant"] = relevant
+    frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
+    frame["tags"] = _tags(matcher, tags, relevant, tag_mentions or {})
+    return frame
+
+
+def tag_articles(
+    frame: pd.DataFrame,
+    tags: Mapping[str, Query],
+    words: ArticleWords | None = None,
+    *,
+    lede_words: int = LEDE_WORDS,
+    tag_mentions: Mapping[str, int] | None = None,
+) -> list[list[str]]:
+    """The tags of every article as if all were relevant (what ``apply_queries`` gives the
+    relevant ones): for judging tags apart from relevance."""
+    if frame.empty:
+        return []
+    matcher = _matcher(frame, list(tags.values()), words, lede_words)
+    return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions or {})
+
+
+def _matcher(
+    frame: pd.DataFrame, queries: list[Query], words: ArticleWords | None, lede_words: int
+) -> BatchMatcher:
+    if words is None:
+        words = article_words(frame, query_prefixes(queries))
+    return BatchMatcher(
+        words.tokens, queries, field_values(frame), opening_end=words.opening_end(lede_words)
+    )
+
+
+def _tags(
+    matcher: BatchMatcher,
+    tags: Mapping[str, Query],
+    relevant: np.ndarray,
+    mentions: Mapping[str, int],
+) -> list[list[str]]:
+    """Tag names per article: only relevant ones, and only on evidence (module docstring)."""
     names = list(tags)
+    if not names:
+        return [[] for _ in range(len(relevant))]
     matrix = np.column_stack(
         [
             matcher.evidence(tags[name], only=relevant).holds(mentions.get(name, TAG_MENTIONS))
             for name in names
         ]
-        or [np.zeros(len(frame), dtype=bool)]
     )
-    frame["relevant"] = relevant
-    frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
-    frame["tags"] = [[n for n, hit in zip(names, row, strict=False) if hit] for row in matrix]
-    return frame
+    return [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
 
 
 def _first_clause(matcher: BatchMatcher, topic: Query, n: int) -> tuple[np.ndarray, list]:
