@@ -112,7 +112,7 @@ class ProcessingSettings(_Strict):
     # Tags need evidence: a match in the title or the first lede_words words of summary and
     # text, else tag_mentions mentions in the whole article (a tag may set its own).
     lede_words: int = Field(60, ge=0, le=10_000)
-    tag_mentions: int = Field(2, ge=1, le=1000)
+    tag_mentions: int = Field(3, ge=1, le=1000)
 
 
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"

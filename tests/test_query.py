@@ -596,11 +596,12 @@ def test_all_evaluation_paths_agree_with_a_reference_evaluator() -> None:
     columns = {name: [f[name] for f in fields] for name in _FIELD_VALUES}
     for _ in range(150):
         query = parse_query(_random_query(rng))
-        expected = [_reference_matches(query, d.split(), f) for d, f in zip(docs, fields)]
+        pairs = list(zip(docs, fields, strict=True))
+        expected = [_reference_matches(query, d.split(), f) for d, f in pairs]
         scanning = compile_test(query.root, use_word_set=False)
         with_words = compile_test(query.root, use_word_set=True)
-        assert [scanning(Document(d, f)) for d, f in zip(docs, fields)] == expected, query.source
-        assert [with_words(Document(d, f)) for d, f in zip(docs, fields)] == expected, query.source
+        assert [scanning(Document(d, f)) for d, f in pairs] == expected, query.source
+        assert [with_words(Document(d, f)) for d, f in pairs] == expected, query.source
         assert query.match_series(series, True, columns).tolist() == expected, query.source
         queries = {"q": query, "big": parse_query(" OR ".join(_VOCABULARY))}
         frame = match_frame(queries, series, fields=columns)
@@ -661,9 +662,19 @@ def _evidence_positions(node: object, tokens: list[str], fields: dict) -> set[in
     return found
 
 
-def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions() -> None:
-    from pipeline.query import BatchMatcher, tokens_for
+def _mentions(positions: set[int], gap: int) -> int:
+    """Matches more than ``gap`` words after the previous one start a new mention."""
+    ordered = sorted(positions)
+    return sum(1 for k, p in enumerate(ordered) if k == 0 or p - ordered[k - 1] > gap)
 
+
+@pytest.mark.parametrize("gap", [0, 2, 15])
+def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions(
+    gap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.query import BatchMatcher, batch, tokens_for
+
+    monkeypatch.setattr(batch, "MENTION_GAP", gap)
     rng = random.Random(23)
     docs = [
         normalize_for_matching(" ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(0, 16))))
@@ -684,7 +695,8 @@ def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions() -> 
             anywhere = bool(only[i]) and _reference_matches(query, words, f)
             assert evidence.anywhere[i] == anywhere, (query.source, doc)
             assert evidence.opening[i] == (anywhere and _reference_matches(query, words[:k], f))
-            count = len(_evidence_positions(query.root, words, f)) if anywhere else 0
+            positions = _evidence_positions(query.root, words, f)
+            count = _mentions(positions, gap) if anywhere else 0
             assert evidence.mentions[i] == count, (query.source, doc)
         hold = evidence.holds(2)
         assert (hold == (evidence.opening | (evidence.anywhere & (evidence.mentions >= 2)))).all()

@@ -42,6 +42,8 @@ class Query(Protocol):
 
 
 _NO_POSITIONS = np.zeros(0, dtype=np.int64)
+#: Matches at most this many words after the previous one belong to the same mention.
+MENTION_GAP = 15
 
 
 def query_prefixes(queries: Iterable[Query]) -> set[str]:
@@ -319,7 +321,12 @@ class BatchMatcher:
         in_opening = _evaluate(query.root, self._opening) & anywhere
         positions = np.unique(_evidence(query.root, self._docs))
         positions = positions[anywhere[doc_of[positions]]]
-        mentions = np.bincount(doc_of[positions], minlength=self._docs.n)
+        # Matches a few words apart are one mention ("Torkham and Chaman were closed"): a new
+        # mention starts in another document or more than MENTION_GAP words after the last.
+        docs = doc_of[positions]
+        new = np.ones(len(positions), dtype=bool)
+        new[1:] = (docs[1:] != docs[:-1]) | (np.diff(positions) > MENTION_GAP)
+        mentions = np.bincount(docs[new], minlength=self._docs.n)
         return Evidence(anywhere, in_opening, mentions)
 
 

@@ -46,9 +46,12 @@ class ArticleWords:
 
     def opening_end(self, lede_words: int) -> np.ndarray:
         """Where each article's opening ends (a word position, as in ``tokens.offsets``): its
-        title and the first ``lede_words`` words of its summary and text."""
+        title and lede, the lede being the summary when there is one (a feed's summary is the
+        text's beginning or a teaser of it), else the beginning of the text; at most
+        ``lede_words`` words of either."""
         start = self.tokens.offsets[:-1]
-        return start + self.title + np.minimum(self.summary + self.text, lede_words)
+        lede = np.where(self.summary > 0, self.summary, self.text)
+        return start + self.title + np.minimum(lede, lede_words)
 
 
 def _word_counts(values: Iterable[str]) -> np.ndarray:
