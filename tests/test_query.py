@@ -687,9 +687,13 @@ def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions(
     tokens = tokens_for(docs, queries)
     opening_end = tokens.offsets[:-1] + np.minimum(openings, tokens.counts)
     only = np.array([rng.random() < 0.8 for _ in docs])
-    matcher = BatchMatcher(tokens, queries, columns, opening_end)
+    matcher = BatchMatcher(tokens, queries, columns, opening_end).only(only)
     for query in queries:
-        evidence = matcher.evidence(query, only=only)
+        assert matcher.match(query).tolist() == [
+            bool(o) and _reference_matches(query, d.split(), f)
+            for d, f, o in zip(docs, fields, only, strict=True)
+        ]
+        evidence = matcher.evidence(query)
         for i, (doc, f, k) in enumerate(zip(docs, fields, openings, strict=True)):
             words = doc.split()
             anywhere = bool(only[i]) and _reference_matches(query, words, f)

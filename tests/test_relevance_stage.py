@@ -124,30 +124,34 @@ def test_a_tag_counts_in_the_opening_or_when_it_recurs() -> None:
     topic = parse_query("Torkham")
     tags = {"talks": parse_query("talks OR negotiat*"), "trade": parse_query("traders")}
     body = filler(80)
+    gap = filler(20, "x")  # mentions further apart than MENTION_GAP are separate
     frame = frame_of(
         [
             # In the title.
             {"title": "Torkham talks resume", "text": body},
-            # In the lede (the first 60 words of summary and text).
+            # In the lede: the summary, else the beginning of the text.
             {"title": "Torkham reopens", "summary": f"{filler(50)} talks", "text": body},
+            {"title": "Torkham reopens", "text": f"{filler(50)} talks {body}"},
             # Once, deep in the text: a passing mention.
-            {"title": "Torkham reopens", "text": f"{body} talks {filler(10, 'x')}"},
-            # Twice, deep in the text: it recurs.
-            {"title": "Torkham reopens", "text": f"{body} talks {filler(10, 'x')} negotiators"},
+            {"title": "Torkham reopens", "text": f"{body} talks {gap}"},
+            # Three times deep in the text, far apart: it recurs.
+            {"title": "Torkham reopens", "text": f"{body} talks {gap} negotiators {gap} talks"},
+            # Three times, but in one breath: one mention.
+            {"title": "Torkham reopens", "text": f"{body} talks and negotiators held talks"},
             # Not relevant: no tags, whatever the evidence.
             {"title": "Kabul talks", "text": "talks talks traders"},
         ]
     )
     result = apply_queries(frame, topic, tags)
-    assert result["tags"].tolist() == [["talks"], ["talks"], [], ["talks"], []]
-    # A tag may ask for more (or, with 1, count any mention as before).
-    stricter = apply_queries(frame, topic, tags, tag_mentions={"talks": 3})
-    assert stricter["tags"].tolist() == [["talks"], ["talks"], [], [], []]
+    assert result["tags"].tolist() == [["talks"], ["talks"], ["talks"], [], ["talks"], [], []]
+    # A tag may ask for more, or with 1 count any mention as before evidence was weighed.
+    stricter = apply_queries(frame, topic, tags, tag_mentions={"talks": 4})
+    assert stricter["tags"].tolist() == [["talks"], ["talks"], ["talks"], [], [], [], []]
     any_mention = apply_queries(frame, topic, tags, tag_mentions={"talks": 1})
-    assert any_mention["tags"].tolist() == [["talks"], ["talks"], ["talks"], ["talks"], []]
+    assert any_mention["tags"].tolist() == [["talks"]] * 6 + [[]]
     # A shorter opening leaves the lede's mention behind.
     title_only = apply_queries(frame, topic, tags, lede_words=0)
-    assert title_only["tags"].tolist() == [["talks"], [], [], ["talks"], []]
+    assert title_only["tags"].tolist() == [["talks"], [], [], [], ["talks"], [], []]
 
 
 def test_a_tag_must_match_the_whole_article_not_just_its_opening() -> None:

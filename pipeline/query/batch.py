@@ -89,27 +89,35 @@ class _Documents:
         exact = {word for query in queries for word, prefix in _parts(query.root) if not prefix}
         hashes = {word: _word_hash(word) for word in exact}
         found = tokens.positions(hashes.values())
-        self.exact = {word: found[h] for word, h in hashes.items()}
+        self.exact: Mapping[str, np.ndarray] = {word: found[h] for word, h in hashes.items()}
         self.prefixes: Mapping[str, np.ndarray] = tokens.prefixes
         self.fields = {
             name: np.asarray(values, dtype=object) for name, values in (fields or {}).items()
         }
         self.spans_of: dict[tuple[tuple[str, bool], ...], tuple[np.ndarray, np.ndarray]] = {}
 
-    def window(self, limit: np.ndarray) -> _Documents:
-        """The same documents cut to their words before ``limit`` (one word position per
-        document, as in ``tokens.offsets``): queries evaluated on it see only those words."""
+    def view(self, keep: np.ndarray | None = None, limit: np.ndarray | None = None) -> _Documents:
+        """The same documents with only some of their words: those of the documents where
+        ``keep`` (a boolean array over documents) is true, and before ``limit`` (one word
+        position per document, as in ``tokens.offsets``). Queries evaluated on it see only
+        those words; each word's positions are cut when first asked for."""
         doc_of = self.tokens.doc_of
 
-        def keep(positions: np.ndarray) -> np.ndarray:
-            return positions[positions < limit[doc_of[positions]]]
+        def cut(positions: np.ndarray) -> np.ndarray:
+            docs = doc_of[positions]
+            wanted = np.ones(len(positions), dtype=bool)
+            if keep is not None:
+                wanted &= keep[docs]
+            if limit is not None:
+                wanted &= positions < limit[docs]
+            return positions[wanted]
 
-        cut = object.__new__(_Documents)
-        cut.tokens, cut.n, cut.fields = self.tokens, self.n, self.fields
-        cut.exact = {word: keep(positions) for word, positions in self.exact.items()}
-        cut.prefixes = _LazyCut(self.prefixes, keep)
-        cut.spans_of = {}
-        return cut
+        narrowed = object.__new__(_Documents)
+        narrowed.tokens, narrowed.n, narrowed.fields = self.tokens, self.n, self.fields
+        narrowed.exact = _LazyCut(self.exact, cut)
+        narrowed.prefixes = _LazyCut(self.prefixes, cut)
+        narrowed.spans_of = {}
+        return narrowed
 
     def positions(self, word: str, prefix: bool) -> np.ndarray:
         if not prefix:
@@ -298,26 +306,35 @@ class BatchMatcher:
         self.tokens = tokens
         self._docs = _Documents(tokens, list(queries), fields)
         self._opening_end = opening_end
+        self._only: np.ndarray | None = None
         self._opening: _Documents | None = None
+
+    def only(self, documents: np.ndarray) -> BatchMatcher:
+        """A matcher that answers for ``documents`` (a boolean array) only: every other
+        document matches nothing. Cheaper when few documents matter (tags of the relevant)."""
+        narrowed = object.__new__(BatchMatcher)
+        narrowed.tokens, narrowed._opening_end = self.tokens, self._opening_end
+        narrowed._only = np.asarray(documents, dtype=bool)
+        narrowed._docs = self._docs.view(keep=narrowed._only)
+        narrowed._opening = None
+        return narrowed
 
     def match(self, query: Query) -> np.ndarray:
         """Boolean array: the documents ``query`` matches."""
-        return _evaluate(query.root, self._docs)
+        found = _evaluate(query.root, self._docs)
+        if self._only is not None:
+            found &= self._only  # NOT of a word is true where no word is left
+        return found
 
-    def evidence(self, query: Query, only: np.ndarray | None = None) -> Evidence:
-        """Where ``query`` matched each document (see ``Evidence``).
-
-        ``only``: a boolean array of the documents that matter; the others get no match, which
-        saves counting where nobody looks.
-        """
+    def evidence(self, query: Query) -> Evidence:
+        """Where ``query`` matched each document (see ``Evidence``)."""
         if self._opening is None:
             if self._opening_end is None:
                 raise ValueError("evidence needs the documents' opening_end")
-            self._opening = self._docs.window(np.asarray(self._opening_end, dtype=np.int64))
+            limit = np.asarray(self._opening_end, dtype=np.int64)
+            self._opening = self._docs.view(keep=self._only, limit=limit)
         doc_of = self.tokens.doc_of
-        anywhere = _evaluate(query.root, self._docs)
-        if only is not None:
-            anywhere &= only
+        anywhere = self.match(query)
         in_opening = _evaluate(query.root, self._opening) & anywhere
         positions = np.unique(_evidence(query.root, self._docs))
         positions = positions[anywhere[doc_of[positions]]]

@@ -29,7 +29,7 @@ FIELD_COLUMNS = {"source.country": "source_country", "source.language": "source_
 #: Words of summary and text after the title that make an article's opening.
 LEDE_WORDS = 60
 #: Mentions anywhere in an article that count for a tag without a match in the opening.
-TAG_MENTIONS = 2
+TAG_MENTIONS = 3
 
 
 def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -121,11 +121,10 @@ def _tags(
     names = list(tags)
     if not names:
         return [[] for _ in range(len(relevant))]
+    # Only relevant articles are tagged: the others' words need not be looked at.
+    among = matcher.only(relevant)
     matrix = np.column_stack(
-        [
-            matcher.evidence(tags[name], only=relevant).holds(mentions.get(name, TAG_MENTIONS))
-            for name in names
-        ]
+        [among.evidence(tags[name]).holds(mentions.get(name, TAG_MENTIONS)) for name in names]
     )
     return [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
 
