@@ -109,8 +109,8 @@ class CollectSettings(_Strict):
 class ProcessingSettings(_Strict):
     story_window_days: int = Field(14, ge=1, le=365)
     near_duplicate_threshold: float = Field(0.4, gt=0, le=1)
-    # Tags need evidence: a match in the title or the first lede_words words of summary and
-    # text, else tag_mentions mentions in the whole article (a tag may set its own).
+    # Tags need evidence: a match in the title or lede (lede_words of the summary, else of the
+    # text), else tag_mentions separate mentions in the whole article (a tag may set its own).
     lede_words: int = Field(60, ge=0, le=10_000)
     tag_mentions: int = Field(3, ge=1, le=1000)
 

@@ -38,8 +38,8 @@ class ProcessingRules:
     outlet_names: Mapping[str, list[str]] = field(default_factory=dict)
     # Country and language of the configured sources, for source.country/source.language.
     source_profiles: Mapping[str, SourceProfile] = field(default_factory=dict)
-    # A tag counts on a match in the title and the first lede_words words of summary and text,
-    # else on at least tag_mentions[tag] mentions in the whole article (config processing.*).
+    # A tag counts on a match in the title and lede (lede_words of the summary, else of the
+    # text), else on tag_mentions[tag] separate mentions in the whole article (processing.*).
     lede_words: int = LEDE_WORDS
     tag_mentions: Mapping[str, int] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.

@@ -6,10 +6,11 @@ what is known about the article's source (``source.country``, ``source.language`
 of the first that does is stored as ``relevance_reason``.
 
 Only relevant articles are tagged, and a tag needs evidence where it matters: its query must
-match the article and also match within its opening (the title and the first ``lede_words``
-words of summary and text), or its terms must occur at least ``mentions`` times in the whole
-article. A single passing mention deep in a long text is no reason to count an article under
-a tag.
+match the article and also match within its opening (the title and the lede: the summary, else
+the beginning of the text, at most ``lede_words`` words; ``ArticleWords.opening_end``), or its
+terms must make at least ``mentions`` separate mentions in the whole article (matches more than
+``MENTION_GAP`` words apart; ``BatchMatcher.evidence``). A single passing remark deep in a long
+text, or one background paragraph, is no reason to count an article under a tag.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from pipeline.textnorm import normalize_many
 NORMALIZED_COLUMNS = {"title": "norm_title", "summary": "norm_summary", "text": "norm_text"}
 #: The frame columns that hold what queries can know about an article's source.
 FIELD_COLUMNS = {"source.country": "source_country", "source.language": "source_language"}
-#: Words of summary and text after the title that make an article's opening.
+#: Words of the lede (the summary, else the text) that make an article's opening with its title.
 LEDE_WORDS = 60
-#: Mentions anywhere in an article that count for a tag without a match in the opening.
+#: Separate mentions anywhere in an article that count for a tag without a match in the opening.
 TAG_MENTIONS = 3
 
 
