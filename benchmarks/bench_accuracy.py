@@ -42,7 +42,7 @@ from borderwatch.accuracy import (  # noqa: E402
     naive_rules,
 )
 from borderwatch.config import load_config  # noqa: E402
-from borderwatch.rules import processing_rules  # noqa: E402
+from borderwatch.plan import processing_rules  # noqa: E402
 
 LABELLED = REPO / "tests" / "data" / "accuracy"
 SETS = [*HALVES, "all"]

@@ -24,8 +24,8 @@ import yaml
 
 from pipeline.process import ProcessingRules, read_items
 from pipeline.query import parse_query, query_prefixes
+from pipeline.stages.attribution import SourceProfile
 from pipeline.stages.relevance import add_normalized_text, apply_queries, tag_articles
-from pipeline.stages.sources import SourceProfile
 from pipeline.stages.words import article_words
 
 #: The default tags, which the labelled set labels.
@@ -215,6 +215,10 @@ def naive_rules() -> ProcessingRules:
         topic=topic,
         tags=tags,
         source_lookup={},
+        # Stories are not judged here; these are config.yaml's defaults.
+        story_window_days=14,
+        near_duplicate_threshold=0.4,
+        lede_words=0,
         tag_mentions=dict.fromkeys(tags, 1),
     )
 

@@ -18,7 +18,7 @@ from pipeline.process import ProcessingRules
 from pipeline.query import BatchMatcher, Query, query_prefixes
 from pipeline.query.document import Document
 from pipeline.query.syntax import positive_leaves
-from pipeline.stages.relevance import TAG_MENTIONS, add_normalized_text, field_values
+from pipeline.stages.relevance import add_normalized_text, field_values
 from pipeline.stages.words import article_words
 
 
@@ -60,7 +60,7 @@ def explain(frame: pd.DataFrame, rules: ProcessingRules) -> list[dict[str, Any]]
         tags = {}
         for name, query in rules.tags.items():
             found = evidence[name]
-            needed = rules.tag_mentions.get(name, TAG_MENTIONS)
+            needed = rules.tag_mentions[name]
             tags[name] = {
                 "counted": bool(relevant[k] and found.holds(needed)[k]),
                 "matched": bool(found.anywhere[k]),

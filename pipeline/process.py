@@ -18,7 +18,7 @@ from pipeline.stages.attribution import SourceProfile, resolve_sources
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
-from pipeline.stages.relevance import LEDE_WORDS, add_normalized_text, apply_queries
+from pipeline.stages.relevance import add_normalized_text, apply_queries
 from pipeline.stages.stories import add_title_hash, assign_stories, batch_keys, fingerprint
 from pipeline.stages.words import article_words
 from pipeline.store import Store, utcnow
@@ -35,13 +35,14 @@ class ProcessingRules:
     # processing section, whose model (borderwatch.config) holds their defaults.
     story_window_days: int
     near_duplicate_threshold: float
+    # A tag counts on a match in the title and lede (lede_words of the summary, else of the
+    # text), else on tag_mentions[tag] separate mentions in the whole article; from the same
+    # section, and the tags' own settings.
+    lede_words: int
+    tag_mentions: Mapping[str, int]
     outlet_names: Mapping[str, list[str]] = field(default_factory=dict)
     # Country and language of the configured sources, for source.country/source.language.
     source_profiles: Mapping[str, SourceProfile] = field(default_factory=dict)
-    # A tag counts on a match in the title and lede (lede_words of the summary, else of the
-    # text), else on tag_mentions[tag] separate mentions in the whole article (processing.*).
-    lede_words: int = LEDE_WORDS
-    tag_mentions: Mapping[str, int] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.
     title_window_days: int = 7
 

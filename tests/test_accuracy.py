@@ -26,7 +26,7 @@ from borderwatch.accuracy import (
     naive_rules,
 )
 from borderwatch.config import load_config
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 
 ROOT = Path(__file__).parents[1]
 LABELLED = ROOT / "tests" / "data" / "accuracy"

@@ -205,7 +205,7 @@ def test_topic_and_tag_mistakes_name_the_key(tmp_path: Path, change: dict, expec
 
 
 def test_topic_and_tags_in_either_form(tmp_path: Path) -> None:
-    from borderwatch.rules import processing_rules
+    from borderwatch.plan import processing_rules
 
     raw = base_config(tmp_path)
     raw["topic"] = {

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from borderwatch.cli import main
-from tests.conftest import REPO, base_config
+from tests.support.config import REPO, base_config
 
 PAGES = REPO / "tests" / "data" / "pages"
 DAWN = {

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from borderwatch.config import load_config
-from borderwatch.rules import processing_rules
+from borderwatch.plan import processing_rules
 from pipeline.process import ProcessingRules
 from pipeline.query import Query, classify
 

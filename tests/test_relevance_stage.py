@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import text
 
 from borderwatch.config import Config
-from borderwatch.rules import processing_rules, source_rows
+from borderwatch.plan import processing_rules, source_rows
 from pipeline.process import ProcessingRules, prepare_chunk, process_items
-from pipeline.query import parse_clauses, parse_query
+from pipeline.query import Query, parse_clauses, parse_query
+from pipeline.stages.attribution import build_profiles, country_of_domain, resolve_sources
 from pipeline.stages.relevance import add_normalized_text, apply_queries
-from pipeline.stages.sources import build_profiles, country_of_domain, resolve_sources
 from pipeline.store import Store
-from tests.conftest import base_config, make_config
+from tests.support.config import base_config, make_config
 
 NOW = dt.datetime(2025, 11, 3, 12, 0)
 CONFIGURED = [
@@ -36,11 +36,23 @@ def filler(words: int, seed: str = "word") -> str:
     return " ".join(f"{seed}{i}" for i in range(words))
 
 
+def judge(
+    frame: pd.DataFrame,
+    topic: Query,
+    tags: dict[str, Query],
+    lede_words: int = 60,
+    **mentions: int,
+) -> pd.DataFrame:
+    """``apply_queries`` with config.yaml's default evidence: 60 words of lede, 3 mentions."""
+    needed = {name: mentions.get(name, 3) for name in tags}
+    return apply_queries(frame, topic, tags, lede_words=lede_words, tag_mentions=needed)
+
+
 # --------------------------------------------------------------------------- sources
 
 
 def test_articles_know_their_sources_country_and_language() -> None:
-    from pipeline.stages.sources import build_lookup
+    from pipeline.stages.attribution import build_lookup
 
     frame = pd.DataFrame(
         {
@@ -100,7 +112,7 @@ def test_the_first_matching_clause_is_the_reason() -> None:
             {"title": "Cricket: Pakistan beat Afghanistan", "source_country": "PK"},
         ]
     )
-    result = apply_queries(frame, topic, {})
+    result = judge(frame, topic, {})
     assert result["relevant"].tolist() == [True, True, False, True, False]
     assert result["relevance_reason"].tolist() == [
         "both-sides",
@@ -113,7 +125,7 @@ def test_the_first_matching_clause_is_the_reason() -> None:
 
 def test_a_topic_written_as_one_query_is_explained_by_its_alternatives() -> None:
     frame = frame_of([{"title": "Torkham closed"}, {"title": "Kabul talks"}])
-    result = apply_queries(frame, parse_query("Torkham OR (Kabul AND talks)"), {})
+    result = judge(frame, parse_query("Torkham OR (Kabul AND talks)"), {})
     assert result["relevance_reason"].tolist() == ["Torkham", "(Kabul AND talks)"]
 
 
@@ -142,15 +154,15 @@ def test_a_tag_counts_in_the_opening_or_when_it_recurs() -> None:
             {"title": "Kabul talks", "text": "talks talks traders"},
         ]
     )
-    result = apply_queries(frame, topic, tags)
+    result = judge(frame, topic, tags)
     assert result["tags"].tolist() == [["talks"], ["talks"], ["talks"], [], ["talks"], [], []]
     # A tag may ask for more, or with 1 count any mention as before evidence was weighed.
-    stricter = apply_queries(frame, topic, tags, tag_mentions={"talks": 4})
+    stricter = judge(frame, topic, tags, talks=4)
     assert stricter["tags"].tolist() == [["talks"], ["talks"], ["talks"], [], [], [], []]
-    any_mention = apply_queries(frame, topic, tags, tag_mentions={"talks": 1})
+    any_mention = judge(frame, topic, tags, talks=1)
     assert any_mention["tags"].tolist() == [["talks"]] * 6 + [[]]
     # A shorter opening leaves the lede's mention behind.
-    title_only = apply_queries(frame, topic, tags, lede_words=0)
+    title_only = judge(frame, topic, tags, lede_words=0)
     assert title_only["tags"].tolist() == [["talks"], [], [], [], ["talks"], [], []]
 
 
@@ -163,7 +175,7 @@ def test_a_tag_must_match_the_whole_article_not_just_its_opening() -> None:
             {"title": "Torkham closed", "text": filler(70)},
         ]
     )
-    assert apply_queries(frame, topic, tags)["tags"].tolist() == [[], ["border"]]
+    assert judge(frame, topic, tags)["tags"].tolist() == [[], ["border"]]
 
 
 # --------------------------------------------------------------------------- the pipeline

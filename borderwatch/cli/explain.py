@@ -33,7 +33,7 @@ def explain(app: App, target: str, url: str | None, source: str | None, as_json:
     the article), and for every tag whether it counted: in the title or lede, or by how many
     mentions against how many it needs.
     """
-    from borderwatch.rules import processing_rules
+    from borderwatch.plan import processing_rules
     from pipeline.explain import explain as explain_articles
     from pipeline.process import read_items
     from pipeline.store import utcnow

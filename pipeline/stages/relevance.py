@@ -2,7 +2,7 @@
 
 Queries match the title, summary and text together, normalized once per article, and may test
 what is known about the article's source (``source.country``, ``source.language``; see
-``stages.sources``). An article is relevant when one of the topic's clauses matches; the name
+``stages.attribution``). An article is relevant when one of the topic's clauses matches; the name
 of the first that does is stored as ``relevance_reason``.
 
 Only relevant articles are tagged, and a tag needs evidence where it matters: its query must
@@ -27,10 +27,6 @@ from pipeline.textnorm import normalize_many
 NORMALIZED_COLUMNS = {"title": "norm_title", "summary": "norm_summary", "text": "norm_text"}
 #: The frame columns that hold what queries can know about an article's source.
 FIELD_COLUMNS = {"source.country": "source_country", "source.language": "source_language"}
-#: Words of the lede (the summary, else the text) that make an article's opening with its title.
-LEDE_WORDS = 60
-#: Separate mentions anywhere in an article that count for a tag without a match in the opening.
-TAG_MENTIONS = 3
 
 
 def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -59,16 +55,17 @@ def apply_queries(
     tags: Mapping[str, Query],
     words: ArticleWords | None = None,
     *,
-    lede_words: int = LEDE_WORDS,
-    tag_mentions: Mapping[str, int] | None = None,
+    lede_words: int,
+    tag_mentions: Mapping[str, int],
 ) -> pd.DataFrame:
     """Add ``relevant`` (bool), ``relevance_reason`` (the name of the topic's first clause that
     matched, None when not relevant) and ``tags`` (a list of tag names, empty when not
     relevant).
 
     ``words``: the articles' hashed words (``words.article_words`` with ``query_prefixes`` of
-    these queries), when the caller has them already. ``tag_mentions``: per tag, the mentions
-    that count without a match in the opening (``TAG_MENTIONS`` for a tag not listed).
+    these queries), when the caller has them already. ``lede_words``: the words of the lede
+    in an article's opening. ``tag_mentions``: for every tag, the separate mentions that count
+    without a match in the opening (config.yaml ``processing`` and ``tags``).
     """
     frame = frame.copy()
     if frame.empty:
@@ -82,7 +79,7 @@ def apply_queries(
     relevant, reasons = _first_clause(matcher, topic, len(frame))
     frame["relevant"] = relevant
     frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
-    frame["tags"] = _tags(matcher, tags, relevant, tag_mentions or {})
+    frame["tags"] = _tags(matcher, tags, relevant, tag_mentions)
     return frame
 
 
@@ -91,15 +88,15 @@ def tag_articles(
     tags: Mapping[str, Query],
     words: ArticleWords | None = None,
     *,
-    lede_words: int = LEDE_WORDS,
-    tag_mentions: Mapping[str, int] | None = None,
+    lede_words: int,
+    tag_mentions: Mapping[str, int],
 ) -> list[list[str]]:
     """The tags of every article as if all were relevant (what ``apply_queries`` gives the
     relevant ones): for judging tags apart from relevance."""
     if frame.empty:
         return []
     matcher = _matcher(frame, list(tags.values()), words, lede_words)
-    return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions or {})
+    return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions)
 
 
 def _matcher(
@@ -124,9 +121,7 @@ def _tags(
         return [[] for _ in range(len(relevant))]
     # Only relevant articles are tagged: the others' words need not be looked at.
     among = matcher.only(relevant)
-    matrix = np.column_stack(
-        [among.evidence(tags[name]).holds(mentions.get(name, TAG_MENTIONS)) for name in names]
-    )
+    matrix = np.column_stack([among.evidence(tags[name]).holds(mentions[name]) for name in names])
     return [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
 
 
