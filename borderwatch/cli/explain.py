@@ -149,7 +149,10 @@ def _print_readable(result: dict[str, Any]) -> None:
         mark = "+" if clause["matched"] else "-"
         found = ", ".join(clause["terms"]) or "no words of it"
         click.echo(f"  {mark} {clause['name']}: {found}")
-    click.echo(f"{'tags:':<11}{', '.join(result['tags']) or '(none)'}")
+    if result["relevant"]:
+        click.echo(f"{'tags:':<11}{', '.join(result['tags']) or '(none)'}")
+    else:
+        click.echo(f"{'tags:':<11}(none: only relevant articles are tagged; had it been:)")
     for name, tag in result["tag_evidence"].items():
         if not tag["matched"]:
             continue
@@ -157,7 +160,8 @@ def _print_readable(result: dict[str, Any]) -> None:
             why = "in the title or lede"
         else:
             why = f"{tag['mentions']} mentions, needs {tag['mentions_needed']}"
-        state = "counted" if tag["counted"] else "not counted"
+        enough = tag["in_opening"] or tag["mentions"] >= tag["mentions_needed"]
+        state = "counted" if enough else "not counted"
         click.echo(f"  {name:<11}{state}: {why} ({', '.join(tag['terms'])})")
     stored = result.get("stored")
     if stored:

@@ -13,7 +13,7 @@ documents:
 - a field test (``source.country:PK``) compares a per-document array of values.
 
 ``BatchMatcher.evidence`` also says, per document, whether a query matches within its opening
-words (a window of each document) and at how many distinct positions its terms occur: what
+words (a window of each document) and how many separate mentions its terms make: what
 evidence-weighted tags are decided by.
 
 Query words occur in a small part of the text, so the work after hashing follows the number of
@@ -142,17 +142,18 @@ class _Documents:
 
 
 class _LazyCut(Mapping[str, np.ndarray]):
-    """A mapping of prefix -> positions, each cut by ``keep`` when first asked for."""
+    """Word (or prefix) -> positions of ``source``, each passed through ``cut`` when first
+    asked for: most words of a view are never looked at."""
 
     def __init__(
-        self, source: Mapping[str, np.ndarray], keep: Callable[[np.ndarray], np.ndarray]
+        self, source: Mapping[str, np.ndarray], cut: Callable[[np.ndarray], np.ndarray]
     ) -> None:
-        self.source, self.keep = source, keep
+        self.source, self.cut = source, cut
         self.done: dict[str, np.ndarray] = {}
 
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self.done:
-            self.done[key] = self.keep(self.source[key])
+            self.done[key] = self.cut(self.source[key])
         return self.done[key]
 
     def __iter__(self) -> Iterator[str]:
