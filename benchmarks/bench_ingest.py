@@ -217,19 +217,25 @@ def bench_config():
     return config_from_mapping(raw, base_dir=Path("."))
 
 
-def rules():
-    from borderwatch.plan import processing_rules
+def plan_module():
+    """``borderwatch.plan``, or ``borderwatch.rules`` in code from before it was renamed (a
+    --baseline checkout): the module that turns the configuration into processing rules."""
+    import importlib
 
-    return processing_rules(bench_config())
+    renamed = (CODE / "borderwatch" / "plan.py").is_file()
+    return importlib.import_module("borderwatch.plan" if renamed else "borderwatch.rules")
+
+
+def rules():
+    return plan_module().processing_rules(bench_config())
 
 
 def open_store(url: str):
     """The store with the benchmark's sources configured, as the command line prepares it."""
-    from borderwatch.plan import source_rows
     from pipeline.store import Store
 
     store = Store(url)
-    store.sync_sources(source_rows(bench_config()))
+    store.sync_sources(plan_module().source_rows(bench_config()))
     return store
 
 
