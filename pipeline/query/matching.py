@@ -36,6 +36,7 @@ __all__ = [
     "classify_tokens",
     "clause_label",
     "first_matching_clause",
+    "first_matching_name",
     "match_frame",
     "parse_clauses",
     "parse_query",
@@ -278,3 +279,21 @@ def first_matching_clause(
     first = matrix.argmax(axis=1)
     any_match = matrix.any(axis=1)
     return [clauses[k].source if hit else None for k, hit in zip(first, any_match, strict=True)]
+
+
+def first_matching_name(
+    query: Query,
+    texts: pd.Series | Sequence[str],
+    normalized: bool = False,
+    fields: FieldValues | None = None,
+) -> list[str | None]:
+    """For each text, the name of the first of ``query.named_clauses()`` that matches it (the
+    reason the pipeline stores for a relevant article), or None."""
+    named = query.named_clauses()
+    found = match_frame(
+        {str(i): clause for i, (_, clause) in enumerate(named)}, texts, normalized, fields
+    )
+    matrix = found.to_numpy(dtype=bool)
+    first = matrix.argmax(axis=1)
+    any_match = matrix.any(axis=1)
+    return [named[k][0] if hit else None for k, hit in zip(first, any_match, strict=True)]
