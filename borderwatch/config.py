@@ -140,6 +140,55 @@ class CollectSettings(_Strict):
 class ProcessingSettings(_Strict):
     story_window_days: int = Field(14, ge=1, le=365)
     near_duplicate_threshold: float = Field(0.4, gt=0, le=1)
+    # Tags need evidence: a match in the title or lede (lede_words of the summary, else of the
+    # text), else tag_mentions separate mentions in the whole article (a tag may set its own).
+    lede_words: int = Field(60, ge=0, le=10_000)
+    tag_mentions: int = Field(3, ge=1, le=1000)
+
+
+_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def _query_from_text(value: Any) -> Any:
+    """A query written as plain text is the ``query`` of its section."""
+    if isinstance(value, str):
+        return {"query": value}
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a query (text) or a mapping of settings, got {value!r}")
+    return value
+
+
+class TopicSettings(_Strict):
+    """The topic: one query, or named clauses (an article counts when one matches, and the
+    first that matches is stored as the reason), with named term lists both can use as @name."""
+
+    query: str | None = None
+    clauses: dict[str, str] = {}
+    terms: dict[str, str] = {}
+
+    @field_validator("clauses", "terms")
+    @classmethod
+    def _names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.match(_NAME, str(name)):
+                raise ValueError(f"name {name!r}: expected lower-case letters, digits, - or _")
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TopicSettings:
+        if self.query is not None and self.clauses:
+            raise ValueError("expected either a query or clauses (named queries), not both")
+        if self.query is None and not self.clauses:
+            raise ValueError("expected a query, or clauses (named queries)")
+        return self
+
+
+class TagSettings(_Strict):
+    """A tag: its query, and the mentions that count without a match in the opening (default:
+    processing.tag_mentions)."""
+
+    query: str
+    mentions: int | None = Field(None, ge=1, le=1000)
 
 
 class ScheduleSettings(_Strict):
@@ -313,8 +362,8 @@ class Config(_Strict):
     text_retention_days: int | None = Field(None, ge=1, le=36500, strict=True)
     collect: CollectSettings = CollectSettings()
     processing: ProcessingSettings = ProcessingSettings()
-    topic: str
-    tags: dict[str, str] = {}
+    topic: Annotated[TopicSettings, BeforeValidator(_query_from_text)]
+    tags: dict[str, Annotated[TagSettings, BeforeValidator(_query_from_text)]] = {}
     schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()
     spikes: SpikeSettings = SpikeSettings()
@@ -327,7 +376,7 @@ class Config(_Strict):
 
     @field_validator("tags")
     @classmethod
-    def _tag_names(cls, value: dict[str, str]) -> dict[str, str]:
+    def _tag_names(cls, value: dict[str, TagSettings]) -> dict[str, TagSettings]:
         for name in value:
             # "*" means all relevant articles in daily_coverage; "relevant" is a column name.
             if not re.match(r"^[a-z0-9][a-z0-9_-]*$", str(name)) or name == "relevant":
@@ -432,12 +481,18 @@ def config_from_mapping(
 
 
 def _check_queries(config: Config, origin: str) -> None:
+    """Parse every query of the configuration; the first error names its key."""
     from pipeline.query import QuerySyntaxError, parse_query
 
-    named = [("topic", config.topic)] + [(f"tags.{k}", v) for k, v in config.tags.items()]
+    topic = config.topic
+    named = [(f"topic.terms.{k}", v) for k, v in topic.terms.items()]
+    if topic.query is not None:
+        named.append(("topic" if not topic.terms else "topic.query", topic.query))
+    named += [(f"topic.clauses.{k}", v) for k, v in topic.clauses.items()]
+    named += [(f"tags.{k}", v.query) for k, v in config.tags.items()]
     for key, text in named:
         try:
-            parse_query(text)
+            parse_query(text, topic.terms)
         except QuerySyntaxError as exc:
             raise ConfigError(f"{origin}: {key}: {exc}") from None
 
@@ -483,6 +538,7 @@ def _dotted(loc: list[Any], raw: Any) -> str:
 _SECTION_MODELS: dict[str, type[BaseModel]] = {
     "collect": CollectSettings,
     "processing": ProcessingSettings,
+    "topic": TopicSettings,
     "schedule": ScheduleSettings,
     "digest": DigestSettings,
     "spikes": SpikeSettings,

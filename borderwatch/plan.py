@@ -7,20 +7,40 @@ from typing import Any
 from borderwatch.config import Config
 from crawler.backoff import FLAG_GONE
 from pipeline.process import ProcessingRules
-from pipeline.query import parse_query
-from pipeline.stages.attribution import build_lookup
+from pipeline.query import Query, parse_clauses, parse_query
+from pipeline.stages.attribution import build_lookup, build_profiles
+
+
+def topic_query(config: Config) -> Query:
+    """The topic as one query; with named clauses, it knows their names."""
+    topic = config.topic
+    if topic.clauses:
+        return parse_clauses(topic.clauses, topic.terms)
+    assert topic.query is not None  # TopicSettings has one form or the other
+    return parse_query(topic.query, topic.terms)
+
+
+def tag_queries(config: Config) -> dict[str, Query]:
+    """The tags' queries, by name, in the configured order."""
+    return {name: parse_query(tag.query, config.topic.terms) for name, tag in config.tags.items()}
 
 
 def processing_rules(config: Config) -> ProcessingRules:
     """Compiled topic and tag queries and the source lookup tables."""
     configured = [s.model_dump() for s in config.sources]
+    processing = config.processing
     return ProcessingRules(
-        topic=parse_query(config.topic),
-        tags={name: parse_query(text) for name, text in config.tags.items()},
+        topic=topic_query(config),
+        tags=tag_queries(config),
         source_lookup=build_lookup(configured),
         outlet_names={s.key: [s.name] for s in config.sources},
-        story_window_days=config.processing.story_window_days,
-        near_duplicate_threshold=config.processing.near_duplicate_threshold,
+        source_profiles=build_profiles(configured),
+        lede_words=processing.lede_words,
+        tag_mentions={
+            name: tag.mentions or processing.tag_mentions for name, tag in config.tags.items()
+        },
+        story_window_days=processing.story_window_days,
+        near_duplicate_threshold=processing.near_duplicate_threshold,
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.query import Query, query_prefixes
-from pipeline.stages.attribution import resolve_sources
+from pipeline.stages.attribution import SourceProfile, resolve_sources
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
@@ -35,7 +35,14 @@ class ProcessingRules:
     # processing section, whose model (borderwatch.config) holds their defaults.
     story_window_days: int
     near_duplicate_threshold: float
+    # A tag counts on a match in the title and lede (lede_words of the summary, else of the
+    # text), else on tag_mentions[tag] separate mentions in the whole article; from the same
+    # section, and the tags' own settings.
+    lede_words: int
+    tag_mentions: Mapping[str, int]
     outlet_names: Mapping[str, list[str]] = field(default_factory=dict)
+    # Country and language of the configured sources, for source.country/source.language.
+    source_profiles: Mapping[str, SourceProfile] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.
     title_window_days: int = 7
 
@@ -66,7 +73,7 @@ def read_items(
     items: Sequence[dict[str, Any]], rules: ProcessingRules, now: dt.datetime
 ) -> pd.DataFrame:
     """Items to a frame with their sources."""
-    return resolve_sources(items_to_frame(items, now), rules.source_lookup)
+    return resolve_sources(items_to_frame(items, now), rules.source_lookup, rules.source_profiles)
 
 
 def identify_articles(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
@@ -99,7 +106,14 @@ def analyze(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
     frame = add_normalized_text(frame)
     # Split and hash every article's words once, for the queries and the fingerprints.
     words = article_words(frame, query_prefixes([rules.topic, *rules.tags.values()]))
-    frame = apply_queries(frame, rules.topic, rules.tags, words)
+    frame = apply_queries(
+        frame,
+        rules.topic,
+        rules.tags,
+        words,
+        lede_words=rules.lede_words,
+        tag_mentions=rules.tag_mentions,
+    )
     return fingerprint(frame, words)
 
 

@@ -31,6 +31,7 @@ from pipeline import coverage, migrations
 from pipeline.band_window import BandWindow
 from pipeline.engine import make_engine
 from pipeline.schema import (
+    article_tags,
     articles,
     database_info,
     digests,
@@ -176,6 +177,32 @@ class Store:
             cursor.close()
 
     # -- articles -------------------------------------------------------------------------------
+    def article_by_url(self, *urls: str) -> dict[str, Any] | None:
+        """The stored article whose URL or canonical URL is one of ``urls`` (its columns, and
+        ``tags``: its tag names), or None."""
+        wanted = [u for u in urls if u]
+        if not wanted:
+            return None
+        with self.engine.connect() as conn:
+            row = (
+                conn.execute(
+                    select(articles)
+                    .where(articles.c.canonical_url.in_(wanted) | articles.c.url.in_(wanted))
+                    .order_by(articles.c.id)
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+            if row is None:
+                return None
+            tags = conn.execute(
+                select(article_tags.c.tag)
+                .where(article_tags.c.article_id == row["id"])
+                .order_by(article_tags.c.tag)
+            ).scalars()
+            return {**row, "tags": list(tags)}
+
     def stored_urls(self, urls: Iterable[str], conn: Connection | None = None) -> set[str]:
         """Those of ``urls`` that are stored, as an article's URL or its canonical URL."""
         wanted = list(dict.fromkeys(u for u in urls if u))
@@ -898,18 +925,22 @@ def _discovered_sources(frame: pd.DataFrame) -> list[dict[str, Any]]:
         return []
     now = utcnow()
     found = frame[frame["source_name"].notna()].drop_duplicates("source")
+    # The country the attribution stage read from the domain (nation.com.pk: PK), when it did.
+    countries = (
+        found["source_country"] if "source_country" in found.columns else [None] * len(found)
+    )
     return [
         {
             "key": str(key),
             "name": str(name),
-            "country": None,
+            "country": None if country is None or pd.isna(country) else str(country),
             "language": None,
             "origin": "discovered",
             "domain": None if pd.isna(domain) else str(domain),
             "created_at": now,
         }
-        for key, name, domain in zip(
-            found["source"], found["source_name"], found["source_domain"], strict=True
+        for key, name, domain, country in zip(
+            found["source"], found["source_name"], found["source_domain"], countries, strict=True
         )
     ]
 

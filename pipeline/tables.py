@@ -104,6 +104,10 @@ articles = Table(
     Column("content_hash", String(32)),
     # Set when retention removed the text (config text_retention_days; migration 0002).
     Column("text_pruned_at", DateTime),
+    # Why a relevant article counted: the name of the first clause of the topic query that
+    # matched it (or, for a topic written as one query, that clause's text); NULL when not
+    # relevant or stored before revision 0010.
+    Column("relevance_reason", Text),
 )
 # Coverage is recomputed per (day, source) and stories are recounted per story after every
 # chunk: with relevant and story_id in these indexes, neither reads the article rows, whose

@@ -114,17 +114,22 @@ class Tokens:
         return found
 
 
-def tokenize_many(documents: Sequence[str], prefixes: Iterable[str] = ()) -> Tokens:
+def word_counts(documents: Iterable[str]) -> np.ndarray:
+    """The number of words of each normalized document (0 for an empty one)."""
+    return np.fromiter(((doc.count(" ") + 1) if doc else 0 for doc in documents), dtype=np.int64)
+
+
+def tokenize_many(
+    documents: Sequence[str], prefixes: Iterable[str] = (), counts: np.ndarray | None = None
+) -> Tokens:
     """Split and hash normalized documents; also find the words starting with ``prefixes``.
 
-    Words are separated by single spaces; an empty document has no words.
+    Words are separated by single spaces; an empty document has no words. ``counts``: the
+    number of words of each document, when the caller knows them already.
     """
     wanted = sorted({p for p in prefixes if p})
-    counts = np.fromiter(
-        ((doc.count(" ") + 1) if doc else 0 for doc in documents),
-        dtype=np.int64,
-        count=len(documents),
-    )
+    if counts is None:
+        counts = word_counts(documents)
     offsets = np.zeros(len(documents) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     hash_parts: list[np.ndarray] = []

@@ -171,3 +171,54 @@ def test_every_config_key_is_documented() -> None:
         if not re.search(shown, text, re.M):
             undocumented.append(key)
     assert not undocumented, f"document these keys in config.yaml or docs/: {undocumented}"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"topic": {"clauses": {"a": "x"}, "qury": "y"}}, "topic.qury: unknown key"),
+        ({"topic": {"clauses": {"a": "x"}, "query": "y"}}, "topic: expected either a query or"),
+        ({"topic": {"terms": {"a": "x"}}}, "topic: expected a query, or clauses"),
+        ({"topic": {"clauses": {"A b": "x"}}}, "topic.clauses: name 'A b': expected lower-case"),
+        ({"topic": {"clauses": {"a": "x AND"}}}, "topic.clauses.a: query ends after AND"),
+        (
+            {"topic": {"clauses": {"a": "@pk x"}, "terms": {"pk": "Pakistan OR"}}},
+            "topic.terms.pk: query ends after OR",
+        ),
+        (
+            {"topic": {"clauses": {"a": "@pak x"}, "terms": {"pk": "Pakistan"}}},
+            'topic.clauses.a: unknown term list "@pak"',
+        ),
+        ({"topic": {"clauses": {"a": "source.country:PKR"}}}, "topic.clauses.a: bad value"),
+        ({"tags": {"talks": {"query": "talks", "mentions": 0}}}, "tags.talks.mentions"),
+        ({"tags": {"talks": 5}}, "tags.talks: expected a query (text) or a mapping"),
+        ({"tags": {"talks": "@nothing"}}, 'tags.talks: unknown term list "@nothing"'),
+        ({"processing": {"lede_words": -1}}, "processing.lede_words"),
+    ],
+)
+def test_topic_and_tag_mistakes_name_the_key(tmp_path: Path, change: dict, expected: str) -> None:
+    raw = base_config(tmp_path)
+    raw.update(change)
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping(raw, origin="config.yaml")
+    assert expected in str(caught.value)
+
+
+def test_topic_and_tags_in_either_form(tmp_path: Path) -> None:
+    from borderwatch.plan import processing_rules
+
+    raw = base_config(tmp_path)
+    raw["topic"] = {
+        "terms": {"af": "Kabul OR Afghan*"},
+        "clauses": {"crossing": "Torkham", "pk-press": "source.country:PK AND @af AND TTP"},
+    }
+    raw["tags"] = {"talks": "talks OR @af", "security": {"query": "TTP", "mentions": 3}}
+    raw["processing"] = {"tag_mentions": 4, "lede_words": 40}
+    rules = processing_rules(config_from_mapping(raw))
+    assert [name for name, _ in rules.topic.named_clauses()] == ["crossing", "pk-press"]
+    assert rules.tags["talks"].matches("Kabul")
+    assert rules.tag_mentions == {"talks": 4, "security": 3}
+    assert rules.lede_words == 40
+    raw["topic"] = "Torkham OR Chaman"
+    raw["tags"] = {"talks": "talks"}
+    assert processing_rules(config_from_mapping(raw)).topic.source == "Torkham OR Chaman"

@@ -16,6 +16,7 @@ from pipeline.query import (
     classify,
     first_matching_clause,
     match_frame,
+    parse_clauses,
     parse_query,
 )
 from pipeline.query.document import Document, compile_test
@@ -263,6 +264,21 @@ def test_diacritics_and_digits_are_ignored() -> None:
         ("NOT a NEAR/3 b", 0, "NOT (a NEAR/3 b) to exclude the pair, or a term or phrase"),
         ("(a AND b) NEAR/2 c", 0, 'a term, a "phrase" or an OR group such as (a OR "b c")'),
         ("a NEAR/2 (b OR NOT c)", 9, 'a term, a "phrase" or an OR group such as (a OR "b c")'),
+        (
+            "talks country:PK",
+            6,
+            'source.country: or source.language: (put a word that contains ":" in quotes)',
+        ),
+        ("source.country:PAK", 15, "a two-letter country code, e.g. PK"),
+        ("source.country:", 15, "a two-letter country code, e.g. PK"),
+        ("source.language:u1", 16, "a language code, e.g. ur"),
+        (
+            "Kabul NEAR/3 source.country:AF",
+            13,
+            'a term, a "phrase" or an OR group of them; combine source.country:AF with AND',
+        ),
+        ("@pakistan-side talks", 0, "a term list defined under topic.terms"),
+        ("@Bad", 0, "@ followed by lower-case letters, digits, - or _, e.g. @pakistan-side"),
     ],
 )
 def test_syntax_errors_report_position_and_expectation(
@@ -387,6 +403,95 @@ def test_match_frame_and_classify() -> None:
         classify(topic, {"relevant": topic}, texts)
 
 
+# --------------------------------------------------------------------------- source fields
+
+
+def test_fields_test_what_is_known_about_the_source() -> None:
+    query = parse_query("source.country:PK AND Kabul AND (talks OR TTP)")
+    assert query.fields() == {"source.country"}
+    assert query.explain() == "(source.country:PK AND kabul AND (talks OR ttp))"
+    assert query.matches("Kabul must act against TTP", fields={"source.country": "PK"})
+    assert not query.matches("Kabul must act against TTP", fields={"source.country": "AF"})
+    # An unknown source (a discovered outlet) has no country: it matches no value.
+    assert not query.matches("Kabul must act against TTP")
+    assert not query.matches("Kabul must act against TTP", fields={"source.country": None})
+    # NOT of a field is true for unknown sources.
+    assert parse_query("talks NOT source.country:IN").matches("talks")
+
+
+def test_field_values_are_case_insensitive_and_canonical() -> None:
+    assert str(parse_query("SOURCE.COUNTRY:pk").root) == "source.country:PK"
+    assert str(parse_query("source.language:UR").root) == "source.language:ur"
+    assert parse_query("source.language:ps").matches("x", fields={"source.language": "ps"})
+
+
+def test_a_quoted_word_with_a_colon_is_text() -> None:
+    assert matches('"re:talks"', "Re: talks resume")
+    assert matches('"source.country:PK"', "source country PK")
+
+
+def test_fields_in_batches_are_per_document() -> None:
+    query = parse_query("(source.country:PK AND Kabul) OR (source.language:fa AND اسلام‌آباد)")
+    texts = ["Kabul says", "Kabul says", "اسلام‌آباد گفت", "اسلام‌آباد گفت", "Kabul says"]
+    fields = {
+        "source.country": ["PK", "AF", "AF", "PK", None],
+        "source.language": ["en", "en", "fa", "ur", None],
+    }
+    expected = [True, False, True, False, False]
+    assert query.match_series(texts, fields=fields).tolist() == expected
+    assert match_frame({"q": query}, texts, fields=fields)["q"].tolist() == expected
+    assert classify(query, {}, texts, fields=fields)["relevant"].tolist() == expected
+    # Without the fields every source is unknown.
+    assert not query.match_series(texts).any()
+
+
+# --------------------------------------------------------------------------- term lists
+
+
+def test_term_lists_are_referred_to_by_name() -> None:
+    lists = {"pk": "Pakistan* OR Islamabad", "af": "Afghan* OR Kabul", "both": "@pk AND @af"}
+    query = parse_query("@both AND talks", lists)
+    assert query.explain() == "((pakistan* OR islamabad) AND (afghan* OR kabul) AND talks)"
+    assert query.matches("Islamabad and Kabul resume talks")
+    assert not query.matches("Islamabad resumes talks")
+    copy = pickle.loads(pickle.dumps(query))
+    assert copy.explain() == query.explain() and copy.term_lists == lists
+    # A word starting with @ in a phrase is text.
+    assert parse_query('"@pk"', lists).matches("pk")
+
+
+def test_term_list_errors_name_the_list() -> None:
+    with pytest.raises(QuerySyntaxError, match='unknown term list "@afg".*expected one of @pk'):
+        parse_query("@afg", {"pk": "Pakistan"})
+    with pytest.raises(QuerySyntaxError, match=r"in @pk: query ends after OR"):
+        parse_query("talks AND @pk", {"pk": "Pakistan OR"})
+    with pytest.raises(QuerySyntaxError, match=r"in a circle \(@a -> @b -> @a\)"):
+        parse_query("@a", {"a": "x OR @b", "b": "@a"})
+
+
+def test_named_clauses_say_which_alternative_matched() -> None:
+    lists = {"af": "Afghan* OR Kabul"}
+    topic = parse_clauses(
+        {
+            "crossing": "Torkham OR Chaman",
+            "pk-press-names-afghan-side": "source.country:PK AND @af AND TTP",
+        },
+        lists,
+    )
+    assert [name for name, _ in topic.named_clauses()] == ["crossing", "pk-press-names-afghan-side"]
+    assert topic.matches("Kabul must act against TTP", fields={"source.country": "PK"})
+    assert not topic.matches("Kabul must act against TTP", fields={"source.country": "GB"})
+    copy = pickle.loads(pickle.dumps(topic))
+    assert [name for name, _ in copy.named_clauses()] == ["crossing", "pk-press-names-afghan-side"]
+    # A query without names labels its clauses with their text, shortened to one line.
+    plain = parse_query("Torkham OR (Kabul\n AND TTP) OR " + " ".join(["word"] * 30))
+    labels = [name for name, _ in plain.named_clauses()]
+    assert labels[:2] == ["Torkham", "(Kabul AND TTP)"]
+    assert len(labels[2]) == 80 and labels[2].endswith("…")
+    with pytest.raises(QuerySyntaxError):
+        parse_clauses({"bad": "a AND"})
+
+
 # --------------------------------------------------------------------------- consistency
 
 _VOCABULARY = [
@@ -418,7 +523,10 @@ _OPERANDS = [
     '"border closed"',
     '"pak* talks"',
     '"cross bord* closed"',
+    "source.country:PK",
+    "source.language:ur",
 ]
+_FIELD_VALUES = {"source.country": ["PK", "AF", None], "source.language": ["ur", "en", None]}
 
 
 def _random_query(rng: random.Random, depth: int = 0) -> str:
@@ -428,15 +536,16 @@ def _random_query(rng: random.Random, depth: int = 0) -> str:
     if roll < 0.5:
         return f"NOT ({_random_query(rng, depth + 1)})"
     if roll < 0.65:
-        left, right = rng.choice(_OPERANDS), rng.choice(_OPERANDS)
-        return f"{left} NEAR/{rng.randint(1, 4)} ({right} OR {rng.choice(_OPERANDS)})"
+        words = [o for o in _OPERANDS if ":" not in o]  # fields have no position
+        left, right = rng.choice(words), rng.choice(words)
+        return f"{left} NEAR/{rng.randint(1, 4)} ({right} OR {rng.choice(words)})"
     op = rng.choice(["AND", "OR", ""])
     return f"({_random_query(rng, depth + 1)} {op} {_random_query(rng, depth + 1)})"
 
 
-def _reference_matches(query: Query, tokens: list[str]) -> bool:
+def _reference_matches(query: Query, tokens: list[str], fields: dict | None = None) -> bool:
     """Evaluate the parse tree directly on word lists (slow, obviously correct)."""
-    return _eval(query.root, tokens)
+    return _eval(query.root, tokens, fields or {})
 
 
 def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
@@ -463,14 +572,16 @@ def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _eval(node: object, tokens: list[str]) -> bool:
+def _eval(node: object, tokens: list[str], fields: dict) -> bool:
     name = type(node).__name__
     if name == "And":
-        return all(_eval(c, tokens) for c in node.children)  # type: ignore[attr-defined]
+        return all(_eval(c, tokens, fields) for c in node.children)  # type: ignore[attr-defined]
     if name == "Or":
-        return any(_eval(c, tokens) for c in node.children)  # type: ignore[attr-defined]
+        return any(_eval(c, tokens, fields) for c in node.children)  # type: ignore[attr-defined]
     if name == "Not":
-        return not _eval(node.child, tokens)  # type: ignore[attr-defined]
+        return not _eval(node.child, tokens, fields)  # type: ignore[attr-defined]
+    if name == "Field":
+        return fields.get(node.name) == node.value  # type: ignore[attr-defined]
     return bool(_spans(node, tokens))
 
 
@@ -481,15 +592,19 @@ def test_all_evaluation_paths_agree_with_a_reference_evaluator() -> None:
         for _ in range(300)
     ]
     series = pd.Series(docs)
+    fields = [{name: rng.choice(values) for name, values in _FIELD_VALUES.items()} for _ in docs]
+    columns = {name: [f[name] for f in fields] for name in _FIELD_VALUES}
     for _ in range(150):
         query = parse_query(_random_query(rng))
-        expected = [_reference_matches(query, d.split()) for d in docs]
+        pairs = list(zip(docs, fields, strict=True))
+        expected = [_reference_matches(query, d.split(), f) for d, f in pairs]
         scanning = compile_test(query.root, use_word_set=False)
         with_words = compile_test(query.root, use_word_set=True)
-        assert [scanning(Document(d)) for d in docs] == expected, query.source
-        assert [with_words(Document(d)) for d in docs] == expected, query.source
-        assert query.match_series(series, normalized=True).tolist() == expected, query.source
-        frame = match_frame({"q": query, "big": parse_query(" OR ".join(_VOCABULARY))}, series)
+        assert [scanning(Document(d, f)) for d, f in pairs] == expected, query.source
+        assert [with_words(Document(d, f)) for d, f in pairs] == expected, query.source
+        assert query.match_series(series, True, columns).tolist() == expected, query.source
+        queries = {"q": query, "big": parse_query(" OR ".join(_VOCABULARY))}
+        frame = match_frame(queries, series, fields=columns)
         assert frame["q"].tolist() == expected, query.source
 
 
@@ -532,3 +647,60 @@ def test_a_query_matches_exactly_when_one_of_its_clauses_does() -> None:
         for doc, clause in zip(docs, explained, strict=True):
             if clause is not None:
                 assert parse_query(clause).matches(doc, normalized=True), (query.source, doc)
+
+
+def _evidence_positions(node: object, tokens: list[str], fields: dict) -> set[int]:
+    """Reference for the batch matcher's evidence: where the terms in favour occur."""
+    name = type(node).__name__
+    if name in ("Leaf", "Near"):
+        return {start for start, _ in _spans(node, tokens)}
+    if name in ("Not", "Field"):
+        return set()
+    found = set().union(*(_evidence_positions(c, tokens, fields) for c in node.children))  # type: ignore[attr-defined]
+    if name == "And" and not _eval(node, tokens, fields):
+        return set()
+    return found
+
+
+def _mentions(positions: set[int], gap: int) -> int:
+    """Matches more than ``gap`` words after the previous one start a new mention."""
+    ordered = sorted(positions)
+    return sum(1 for k, p in enumerate(ordered) if k == 0 or p - ordered[k - 1] > gap)
+
+
+@pytest.mark.parametrize("gap", [0, 2, 15])
+def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions(
+    gap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.query import BatchMatcher, batch, tokens_for
+
+    monkeypatch.setattr(batch, "MENTION_GAP", gap)
+    rng = random.Random(23)
+    docs = [
+        normalize_for_matching(" ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(0, 16))))
+        for _ in range(250)
+    ]
+    fields = [{name: rng.choice(values) for name, values in _FIELD_VALUES.items()} for _ in docs]
+    columns = {name: [f[name] for f in fields] for name in _FIELD_VALUES}
+    openings = [rng.randint(0, 12) for _ in docs]
+    queries = [parse_query(_random_query(rng)) for _ in range(120)]
+    tokens = tokens_for(docs, queries)
+    opening_end = tokens.offsets[:-1] + np.minimum(openings, tokens.counts)
+    only = np.array([rng.random() < 0.8 for _ in docs])
+    matcher = BatchMatcher(tokens, queries, columns, opening_end).only(only)
+    for query in queries:
+        assert matcher.match(query).tolist() == [
+            bool(o) and _reference_matches(query, d.split(), f)
+            for d, f, o in zip(docs, fields, only, strict=True)
+        ]
+        evidence = matcher.evidence(query)
+        for i, (doc, f, k) in enumerate(zip(docs, fields, openings, strict=True)):
+            words = doc.split()
+            anywhere = bool(only[i]) and _reference_matches(query, words, f)
+            assert evidence.anywhere[i] == anywhere, (query.source, doc)
+            assert evidence.opening[i] == (anywhere and _reference_matches(query, words[:k], f))
+            positions = _evidence_positions(query.root, words, f)
+            count = _mentions(positions, gap) if anywhere else 0
+            assert evidence.mentions[i] == count, (query.source, doc)
+        hold = evidence.holds(2)
+        assert (hold == (evidence.opening | (evidence.anywhere & (evidence.mentions >= 2)))).all()

@@ -106,6 +106,50 @@ def test_the_matches_report_names_the_first_clause_that_matched(runner, data) ->
     assert len(topic) == 5 and all("clause" in r for r in topic)
 
 
+def test_the_matches_report_gives_the_reason_stored_with_a_relevant_article(runner, data) -> None:
+    """The pipeline stores why an article counted (a clause that may have needed the outlet's
+    country, which reports cannot know); for older articles the clause is found again."""
+    db_url = data[0]
+    store = Store(db_url)
+    try:
+        with store.transaction() as conn:
+            newest = conn.execute(
+                select(articles.c.id)
+                .where(articles.c.relevant.is_(True))
+                .order_by(articles.c.day.desc(), articles.c.id.desc())
+                .limit(1)
+            ).scalar_one()
+            conn.execute(
+                articles.update()
+                .where(articles.c.id == newest)
+                .values(relevance_reason="pk-press-names-afghan-side")
+            )
+    finally:
+        store.close()
+    rows = _json(runner, data, "matches", "--limit", "5")
+    by_id = {r["article_id"]: r["clause"] for r in rows}
+    assert by_id[newest] == "pk-press-names-afghan-side"
+    # The others have no stored reason: the name of the topic's clause that matches them now.
+    assert {c for i, c in by_id.items() if i != newest} <= {
+        "both-sides",
+        "crossing-or-scheme-named",
+        "talks-named-by-venue",
+        None,
+    }
+
+
+def test_a_query_cannot_test_the_outlet_it_is_filtered_by_options(runner, data) -> None:
+    db_url, config, _ = data
+    result = runner.invoke(
+        main,
+        ["--config", str(config), "--db", db_url, "report", "trend", "--query",
+         "source.country:PK AND Kabul"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "source.country is not searched in reports" in result.output
+    assert "--country" in result.output
+
+
 def test_a_query_that_does_not_parse_is_one_line_with_its_position(runner, data) -> None:
     db_url, config, _ = data
     result = runner.invoke(

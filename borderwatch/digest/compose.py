@@ -88,6 +88,8 @@ class StoryEntry:
     tags: list[str]
     first_day: dt.date
     new: bool
+    #: Why the lead article counted: the topic clause that matched it (articles.relevance_reason).
+    reason: str = ""
 
     @property
     def also_reported_by(self) -> list[str]:
@@ -256,6 +258,7 @@ def _read_story_articles(store: Store, zone: ZoneInfo, *conditions: Any) -> pd.D
             articles.c.summary,
             articles.c.url,
             articles.c.relevant,
+            articles.c.relevance_reason,
             when.label("at"),
             articles.c.source,
             sources.c.name.label("outlet"),
@@ -297,6 +300,7 @@ def _entry(
         tags=sorted(tags, key=lambda t: (tag_order.get(t, 99), t)),
         first_day=first_day,
         new=new,
+        reason=clean_text(lead["relevance_reason"], 120),
     )
 
 

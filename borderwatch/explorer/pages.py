@@ -216,8 +216,8 @@ def build_explore(explorer: Explorer, query: QueryParams) -> Page:
         ReportCall.of("matches", chosen, limit=20),
         "The newest articles, and the first OR clause of the query that matches each."
         if text
-        else "The newest relevant articles, and the first OR clause of the configured topic "
-        "that matches their headline, summary and stored text.",
+        else "The newest relevant articles, and the clause of the configured topic that made "
+        "each count, as recorded when it was processed.",
     )
     return page
 
@@ -262,7 +262,7 @@ def build_source(explorer: Explorer, query: QueryParams) -> Page:
         "articles",
         "Latest relevant articles",
         ReportCall.of("matches", chosen, limit=10),
-        "And the clause of the configured topic that matches each.",
+        "And the clause of the configured topic that made each count.",
     )
     page.add("health", "Health", ReportCall.of("health", every=True, keys=(key,)))
     page.add("fetches", "Fetch targets", ReportCall.of("fetches", key=key))

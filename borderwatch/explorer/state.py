@@ -15,11 +15,11 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from borderwatch.config import Config
+from borderwatch.plan import topic_query
 from borderwatch.reports.catalogue import ReportCall, resolve_selection
 from borderwatch.reports.matches import HeadlineIndex
 from borderwatch.reports.report import Report
 from borderwatch.reports.selection import Selection, data_range
-from pipeline.query import parse_query
 from pipeline.schema import articles, feed_state, runs, sources
 
 # Matchers kept: a handful of queries an analyst is refining, each over its outlets.
@@ -85,7 +85,7 @@ class Explorer:
         self.config = config
         self.store = store
         self.database = database  # shown in the page footer, without a password
-        self.topic = parse_query(config.topic)
+        self.topic = topic_query(config)
         self.tags = list(config.tags)
         self.matchers = RecentMatchers()
         self.headlines = HeadlineIndex()

@@ -80,11 +80,10 @@ class ReportCall:
 
             return co_occurrence(store, selection)
         if self.name == "matches":
+            from borderwatch.plan import topic_query
             from borderwatch.reports.matches import match_sample
-            from pipeline.query import parse_query
 
-            topic = parse_query(config.topic)
-            return match_sample(store, selection, topic, limit=options["limit"])
+            return match_sample(store, selection, topic_query(config), limit=options["limit"])
         if self.name == "story":
             from borderwatch.reports.stories import story
 

@@ -30,7 +30,7 @@ from sqlalchemy import desc, select
 from borderwatch.reports import queries
 from borderwatch.reports.report import Report
 from borderwatch.reports.selection import Selection
-from pipeline.query import Query, first_matching_clause
+from pipeline.query import Query, first_matching_clause, first_matching_name
 from pipeline.schema import articles, sources
 from pipeline.textnorm import normalize_many
 
@@ -280,8 +280,11 @@ def match_sample(store: Any, selection: Selection, topic: Query, *, limit: int =
 
     With an ad-hoc query: the articles it matched and the first of its top-level OR clauses that
     matches each (``Query.clauses``), read in the same fields. Without one: the selection's
-    relevant articles and the clause of the configured ``topic`` that matches their headline,
-    summary and stored text (empty where retention has removed the text the topic matched).
+    relevant articles and why each counted, as stored when it was processed (the name of the
+    configured ``topic``'s first clause that matched, ``articles.relevance_reason``); for
+    articles stored before that was recorded, the first clause that matches their headline,
+    summary and stored text now (empty where retention has removed the text the topic matched,
+    or where a clause needed what the outlet is, e.g. ``source.country:PK``).
     """
     query = selection.matcher.query if selection.matcher is not None else topic
     full_text = selection.matcher is None or selection.matcher.match_in == "text"
@@ -296,6 +299,7 @@ def match_sample(store: Any, selection: Selection, topic: Query, *, limit: int =
             a.relevant,
             a.title,
             a.url,
+            a.relevance_reason,
             *[f.label(f"match_{f.name}") for f in fields],
         )
         .select_from(articles.join(sources, s.key == a.source))
@@ -305,7 +309,15 @@ def match_sample(store: Any, selection: Selection, topic: Query, *, limit: int =
     )
     frame = store.read_sql(statement)
     texts = matching_texts([frame[f"match_{f.name}"].tolist() for f in fields])
-    frame["clause"] = first_matching_clause(query, texts, normalized=True) if texts else []
+    if selection.matcher is not None:
+        frame["clause"] = first_matching_clause(query, texts, normalized=True) if texts else []
+    else:
+        now = first_matching_name(query, texts, normalized=True) if texts else []
+        stored = frame["relevance_reason"].tolist()
+        frame["clause"] = [
+            reason if isinstance(reason, str) and reason else found
+            for reason, found in zip(stored, now, strict=True)
+        ]
     frame["relevant"] = frame["relevant"].astype(bool)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date if len(frame) else []
     extra = selection.describe()

@@ -144,9 +144,17 @@ def _check_query(selection: Selection) -> Any:
     from pipeline.query import QuerySyntaxError, parse_query
 
     try:
-        return parse_query(selection.query)
+        query = parse_query(selection.query)
     except QuerySyntaxError as exc:
         raise QueryInputError(exc) from None
+    if query.fields():
+        # Stored articles are searched by their words; their outlets are chosen by filters.
+        names = ", ".join(sorted(query.fields()))
+        raise ReportInputError(
+            f"--query: {names} is not searched in reports; choose outlets with --country, "
+            "--language or --source instead"
+        )
+    return query
 
 
 def data_range(store: Any) -> tuple[dt.date | None, dt.date | None]:

@@ -10,6 +10,8 @@ Syntax (see docs/queries.md for the full description and examples):
     NOT a           not;   `a AND NOT b` and `a NOT b` both mean a without b
     a NEAR/5 b      a and b at most 5 word positions apart, in either order
     ( ... )         grouping
+    source.country:PK   the article's source is in Pakistan (also source.language:ur)
+    @name           the named term list `name` (given to `parse_query` as `term_lists`)
 
 Operators are uppercase only (lowercase "and", "or", "not", "near" are ordinary words).
 Precedence, tightest first: NOT, NEAR, AND (explicit or implicit), OR.
@@ -25,25 +27,42 @@ word sequence). The package's modules:
     matching    `Query` and the entry points below
 """
 
-from pipeline.query.batch import match_tokens, query_prefixes, tokens_for
+from pipeline.query.batch import (
+    BatchMatcher,
+    Evidence,
+    match_tokens,
+    query_prefixes,
+    tokens_for,
+)
 from pipeline.query.matching import (
+    FieldValues,
     Query,
     classify,
     classify_tokens,
+    clause_label,
     first_matching_clause,
+    first_matching_name,
     match_frame,
+    parse_clauses,
     parse_query,
 )
-from pipeline.query.syntax import QuerySyntaxError
+from pipeline.query.syntax import FIELDS, QuerySyntaxError
 
 __all__ = [
+    "FIELDS",
+    "BatchMatcher",
+    "Evidence",
+    "FieldValues",
     "Query",
     "QuerySyntaxError",
     "classify",
     "classify_tokens",
+    "clause_label",
     "first_matching_clause",
+    "first_matching_name",
     "match_frame",
     "match_tokens",
+    "parse_clauses",
     "parse_query",
     "query_prefixes",
     "tokens_for",

@@ -9,7 +9,12 @@ documents:
   positions of its first word followed by the others at the next positions of the same
   document;
 - the documents containing a leaf are a boolean array; AND, OR and NOT combine such arrays;
-- NEAR pairs the spans of both sides inside each document that has both.
+- NEAR pairs the spans of both sides inside each document that has both;
+- a field test (``source.country:PK``) compares a per-document array of values.
+
+``BatchMatcher.evidence`` also says, per document, whether a query matches within its opening
+words (a window of each document) and how many separate mentions its terms make: what
+evidence-weighted tags are decided by.
 
 Query words occur in a small part of the text, so the work after hashing follows the number of
 matches, not the length of the documents. The results equal the one-document evaluator's; the
@@ -18,14 +23,15 @@ tests compare the two on random queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from pipeline.query.proximity import near_spans
-from pipeline.query.syntax import And, Leaf, Near, Node, Not, Or
+from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Or
 from pipeline.tokens import Tokens, tokenize_many, word_hash
 
 
@@ -36,6 +42,8 @@ class Query(Protocol):
 
 
 _NO_POSITIONS = np.zeros(0, dtype=np.int64)
+#: Matches at most this many words after the previous one belong to the same mention.
+MENTION_GAP = 15
 
 
 def query_prefixes(queries: Iterable[Query]) -> set[str]:
@@ -46,6 +54,8 @@ def query_prefixes(queries: Iterable[Query]) -> set[str]:
 def _parts(node: Node) -> Iterable[tuple[str, bool]]:
     if isinstance(node, Leaf):
         yield from node.parts
+    elif isinstance(node, Field):
+        return
     elif isinstance(node, Not):
         yield from _parts(node.child)
     elif isinstance(node, Near):
@@ -62,22 +72,58 @@ def _word_hash(word: str) -> int:
 
 
 class _Documents:
-    """The hashed words of the documents, with what the leaves of some queries need."""
+    """The hashed words of the documents, with what the leaves of some queries need.
 
-    def __init__(self, tokens: Tokens, queries: Sequence[Query]) -> None:
+    ``fields``: per-document values of the fields queries test (``source.country``...), each
+    a sequence as long as the documents; a field not given is unknown for every document.
+    """
+
+    def __init__(
+        self,
+        tokens: Tokens,
+        queries: Sequence[Query],
+        fields: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
+    ) -> None:
         self.tokens = tokens
         self.n = tokens.n_docs
         exact = {word for query in queries for word, prefix in _parts(query.root) if not prefix}
         hashes = {word: _word_hash(word) for word in exact}
         found = tokens.positions(hashes.values())
-        self.exact = {word: found[h] for word, h in hashes.items()}
+        self.exact: Mapping[str, np.ndarray] = {word: found[h] for word, h in hashes.items()}
+        self.prefixes: Mapping[str, np.ndarray] = tokens.prefixes
+        self.fields = {
+            name: np.asarray(values, dtype=object) for name, values in (fields or {}).items()
+        }
         self.spans_of: dict[tuple[tuple[str, bool], ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def view(self, keep: np.ndarray | None = None, limit: np.ndarray | None = None) -> _Documents:
+        """The same documents with only some of their words: those of the documents where
+        ``keep`` (a boolean array over documents) is true, and before ``limit`` (one word
+        position per document, as in ``tokens.offsets``). Queries evaluated on it see only
+        those words; each word's positions are cut when first asked for."""
+        doc_of = self.tokens.doc_of
+
+        def cut(positions: np.ndarray) -> np.ndarray:
+            docs = doc_of[positions]
+            wanted = np.ones(len(positions), dtype=bool)
+            if keep is not None:
+                wanted &= keep[docs]
+            if limit is not None:
+                wanted &= positions < limit[docs]
+            return positions[wanted]
+
+        narrowed = object.__new__(_Documents)
+        narrowed.tokens, narrowed.n, narrowed.fields = self.tokens, self.n, self.fields
+        narrowed.exact = _LazyCut(self.exact, cut)
+        narrowed.prefixes = _LazyCut(self.prefixes, cut)
+        narrowed.spans_of = {}
+        return narrowed
 
     def positions(self, word: str, prefix: bool) -> np.ndarray:
         if not prefix:
             return self.exact[word]
         try:
-            return self.tokens.prefixes[word]
+            return self.prefixes[word]
         except KeyError:
             raise ValueError(f"the words were split without the prefix {word!r}*") from None
 
@@ -86,6 +132,35 @@ class _Documents:
         found = np.zeros(self.n, dtype=bool)
         found[self.tokens.doc_of[positions]] = True
         return found
+
+    def field(self, name: str, value: str) -> np.ndarray:
+        """Boolean array: the documents whose field ``name`` is ``value``."""
+        values = self.fields.get(name)
+        if values is None:
+            return np.zeros(self.n, dtype=bool)
+        return values == value
+
+
+class _LazyCut(Mapping[str, np.ndarray]):
+    """Word (or prefix) -> positions of ``source``, each passed through ``cut`` when first
+    asked for: most words of a view are never looked at."""
+
+    def __init__(
+        self, source: Mapping[str, np.ndarray], cut: Callable[[np.ndarray], np.ndarray]
+    ) -> None:
+        self.source, self.cut = source, cut
+        self.done: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.done:
+            self.done[key] = self.cut(self.source[key])
+        return self.done[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
 
 
 def _leaf_spans(leaf: Leaf, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
@@ -184,7 +259,27 @@ def _evaluate(node: Node, docs: _Documents) -> np.ndarray:
         return ~_evaluate(node.child, docs)
     if isinstance(node, Near):
         return _near(node, docs, first=True)[0]
+    if isinstance(node, Field):
+        return docs.field(node.name, node.value)
     raise TypeError(node)
+
+
+def _evidence(node: Node, docs: _Documents) -> np.ndarray:
+    """Word positions where ``node``'s terms occur in documents that it matches: the start of
+    every occurrence of its words and phrases, and of every pair that satisfies a NEAR (not
+    its sides alone). Terms under NOT and field tests are no evidence. May repeat positions."""
+    if isinstance(node, Leaf):
+        return _leaf_spans(node, docs)[0]
+    if isinstance(node, Near):
+        return _near(node, docs, first=False)[1][0]
+    if isinstance(node, (Not, Field)):
+        return _NO_POSITIONS
+    parts = [_evidence(child, docs) for child in node.children]  # type: ignore[attr-defined]
+    positions = np.concatenate(parts) if parts else _NO_POSITIONS
+    if isinstance(node, And):
+        # An AND's terms count only where the whole group holds.
+        positions = positions[_evaluate(node, docs)[docs.tokens.doc_of[positions]]]
+    return positions
 
 
 def tokens_for(texts: Sequence[str], queries: Iterable[Query]) -> Tokens:
@@ -192,10 +287,94 @@ def tokens_for(texts: Sequence[str], queries: Iterable[Query]) -> Tokens:
     return tokenize_many(texts, query_prefixes(queries))
 
 
-def match_tokens(queries: Mapping[str, Query], tokens: Tokens) -> dict[str, np.ndarray]:
+class BatchMatcher:
+    """Queries over the documents of ``tokens``, sharing the lookup of their words.
+
+    ``queries``: every query that will be asked about (their words are looked up once, and
+    ``tokens`` must have been made with their prefixes, see ``tokens_for``); a clause of one of
+    them may be asked about too. ``fields``: per-document values of the fields they test.
+    ``opening_end``: for each document, the word position (as in ``tokens.offsets``) where its
+    opening ends, for ``evidence``.
+    """
+
+    def __init__(
+        self,
+        tokens: Tokens,
+        queries: Iterable[Query],
+        fields: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
+        opening_end: np.ndarray | None = None,
+    ) -> None:
+        self.tokens = tokens
+        self._docs = _Documents(tokens, list(queries), fields)
+        self._opening_end = opening_end
+        self._only: np.ndarray | None = None
+        self._opening: _Documents | None = None
+
+    def only(self, documents: np.ndarray) -> BatchMatcher:
+        """A matcher that answers for ``documents`` (a boolean array) only: every other
+        document matches nothing. Cheaper when few documents matter (tags of the relevant)."""
+        narrowed = object.__new__(BatchMatcher)
+        narrowed.tokens, narrowed._opening_end = self.tokens, self._opening_end
+        narrowed._only = np.asarray(documents, dtype=bool)
+        narrowed._docs = self._docs.view(keep=narrowed._only)
+        narrowed._opening = None
+        return narrowed
+
+    def match(self, query: Query) -> np.ndarray:
+        """Boolean array: the documents ``query`` matches."""
+        found = _evaluate(query.root, self._docs)
+        if self._only is not None:
+            found &= self._only  # NOT of a word is true where no word is left
+        return found
+
+    def evidence(self, query: Query) -> Evidence:
+        """Where ``query`` matched each document (see ``Evidence``)."""
+        if self._opening is None:
+            if self._opening_end is None:
+                raise ValueError("evidence needs the documents' opening_end")
+            limit = np.asarray(self._opening_end, dtype=np.int64)
+            self._opening = self._docs.view(keep=self._only, limit=limit)
+        doc_of = self.tokens.doc_of
+        anywhere = self.match(query)
+        in_opening = _evaluate(query.root, self._opening) & anywhere
+        positions = np.unique(_evidence(query.root, self._docs))
+        positions = positions[anywhere[doc_of[positions]]]
+        # Matches a few words apart are one mention ("Torkham and Chaman were closed"): a new
+        # mention starts in another document or more than MENTION_GAP words after the last.
+        docs = doc_of[positions]
+        new = np.ones(len(positions), dtype=bool)
+        new[1:] = (docs[1:] != docs[:-1]) | (np.diff(positions) > MENTION_GAP)
+        mentions = np.bincount(docs[new], minlength=self._docs.n)
+        return Evidence(anywhere, in_opening, mentions)
+
+
+def match_tokens(
+    queries: Mapping[str, Query],
+    tokens: Tokens,
+    fields: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """For each query, a boolean array over the documents of ``tokens``.
 
     ``tokens`` must have been made with the prefixes of these queries (``tokens_for``).
+    ``fields``: per-document values of the fields the queries test (``source.country``...).
     """
-    docs = _Documents(tokens, list(queries.values()))
-    return {name: _evaluate(query.root, docs) for name, query in queries.items()}
+    matcher = BatchMatcher(tokens, queries.values(), fields)
+    return {name: matcher.match(query) for name, query in queries.items()}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a query matched each document, as arrays over the documents.
+
+    ``anywhere``: the query matches the whole document. ``opening``: it also matches the
+    document cut to its opening words. ``mentions``: at how many distinct word positions the
+    query's terms occur, counted in documents it matches (0 in the others).
+    """
+
+    anywhere: np.ndarray
+    opening: np.ndarray
+    mentions: np.ndarray
+
+    def holds(self, min_mentions: int) -> np.ndarray:
+        """A match in the opening words, or anywhere with at least ``min_mentions`` mentions."""
+        return self.opening | (self.anywhere & (self.mentions >= min_mentions))

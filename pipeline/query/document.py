@@ -2,30 +2,36 @@
 
 Words and phrases are substring tests on the space-padded text, large OR groups use the
 document's word set, and NEAR looks at word positions only for documents that contain both
-sides. `pipeline.query.batch` evaluates many documents at once with the same results; the tests
-compare the two on random queries.
+sides. Field tests (`source.country:PK`) compare the document's `fields`. `pipeline.query.batch`
+evaluates many documents at once with the same results; the tests compare the two on random
+queries.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
 from pipeline.query.proximity import Spans, near_spans
-from pipeline.query.syntax import And, Leaf, Near, Node, Not, Or
+from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Or
 
 __all__ = ["WORD_SET_MIN", "Document", "Test", "compile_test", "count_exact_words"]
 
 
 class Document:
-    """One normalized document and word-level views of it, each computed at most once."""
+    """One normalized document and word-level views of it, each computed at most once.
 
-    __slots__ = ("padded", "_words", "_heads", "_tokens", "_index")
+    ``fields``: what is known about the document besides its words, by field name
+    (``source.country``, ``source.language``); a missing or None value matches nothing.
+    """
 
-    def __init__(self, normalized: str) -> None:
+    __slots__ = ("padded", "fields", "_words", "_heads", "_tokens", "_index")
+
+    def __init__(self, normalized: str, fields: Mapping[str, str | None] | None = None) -> None:
         # Padding makes " word " a whole-word substring test even at the ends of the text.
         self.padded = f" {normalized} "
+        self.fields = fields or {}
         self._words: set[str] | None = None
         self._heads: set[str] | None = None
         self._tokens: list[str] | None = None
@@ -75,6 +81,8 @@ def count_exact_words(node: Node) -> int:
     """How many single words without wildcard the query has (word-set mode above a few)."""
     if isinstance(node, Leaf):
         return 1 if node.exact_word else 0
+    if isinstance(node, Field):
+        return 0
     if isinstance(node, (And, Or)):
         return sum(count_exact_words(c) for c in node.children)
     if isinstance(node, Not):
@@ -86,6 +94,8 @@ def count_exact_words(node: Node) -> int:
 
 def _cost(node: Node) -> int:
     """Rough evaluation cost, used to test cheap operands of AND/OR first."""
+    if isinstance(node, Field):
+        return 0
     if isinstance(node, Leaf):
         return 1
     if isinstance(node, Not):
@@ -112,6 +122,9 @@ class _Compiler:
         """Compile `node` into a function Doc -> bool."""
         if isinstance(node, Leaf):
             return self.leaf_test(node)
+        if isinstance(node, Field):
+            name, value = node.name, node.value
+            return lambda doc: doc.fields.get(name) == value
         if isinstance(node, Or):
             return self.or_test(node)
         if isinstance(node, And):

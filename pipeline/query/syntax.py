@@ -1,20 +1,26 @@
 """The query language's syntax: lexer, parser, the syntax tree and its errors.
 
 A parsed query is a tree of `Leaf` (a word or phrase, already normalized like the text),
+`Field` (a test of what is known about the document's source, e.g. `source.country:PK`),
 `And`, `Or`, `Not` and `Near` nodes. The evaluators (`pipeline.query.document` for one text,
 `pipeline.query.batch` for many) walk this tree; nothing here matches text.
+
+A query may refer to named term lists (``@name``) when it is parsed with their definitions:
+the reference stands for the list's own query, parenthesized.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from pipeline.textnorm import normalize_for_matching, normalize_many
 
 __all__ = [
+    "FIELDS",
     "And",
+    "Field",
     "Leaf",
     "Near",
     "Node",
@@ -90,6 +96,26 @@ _LOWER_NEAR_RE = re.compile(r"near/\d+\Z", re.IGNORECASE)
 _EXPECT_OPERAND = 'a term, a "phrase", "(" or NOT'
 _MAX_DEPTH = 100
 _SUGGESTIONS = {"&&": "AND", "&": "AND", "||": "OR", "|": "OR", "!": "NOT", "-": "NOT"}
+# A word "name:value" whose name looks like a field name is a field test, never text: a word
+# with a colon that should match text goes in quotes ("re:talks").
+_FIELD_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*):(.*)\Z", re.DOTALL)
+_REFERENCE_RE = re.compile(r"@([a-z0-9][a-z0-9_-]*)\Z")
+
+
+class _FieldSpec:
+    __slots__ = ("pattern", "canonical", "example")
+
+    def __init__(self, pattern: str, canonical: Callable[[str], str], example: str) -> None:
+        self.pattern = re.compile(pattern)
+        self.canonical = canonical
+        self.example = example
+
+
+#: The document fields a query can test: what is known about the article's source.
+FIELDS: dict[str, _FieldSpec] = {
+    "source.country": _FieldSpec(r"[A-Za-z]{2}\Z", str.upper, "a two-letter country code, e.g. PK"),
+    "source.language": _FieldSpec(r"[A-Za-z]{2,3}\Z", str.lower, "a language code, e.g. ur"),
+}
 
 
 class _Token:
@@ -179,6 +205,22 @@ class Leaf(Node):
         return None
 
 
+class Field(Node):
+    """A test of a document field such as ``source.country:PK`` (not of its words).
+
+    ``value`` is normalized as ``FIELDS`` says (country codes uppercase, languages lowercase);
+    a document whose field is unknown matches no value.
+    """
+
+    __slots__ = ("name", "value")
+
+    def __init__(self, name: str, value: str, pos: int) -> None:
+        self.name, self.value, self.pos = name, value, pos
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.value}"
+
+
 class And(Node):
     __slots__ = ("children",)
 
@@ -234,8 +276,20 @@ class Parser:
     near := unary (NEAR/n unary)*; unary := NOT unary | primary;
     primary := word | phrase | "(" or ")"."""
 
-    def __init__(self, query: str) -> None:
+    def __init__(
+        self,
+        query: str,
+        term_lists: Mapping[str, str] | None = None,
+        *,
+        _expanding: tuple[str, ...] = (),
+        _parsed: dict[str, Node] | None = None,
+    ) -> None:
         self.query = query
+        # Named term lists that ``@name`` refers to; the names being expanded (to find a list
+        # that refers to itself) and the lists parsed so far (each is parsed once).
+        self.term_lists = term_lists or {}
+        self.expanding = _expanding
+        self.parsed = {} if _parsed is None else _parsed
         self.tokens = _tokenize_query(query)
         self.i = 0
         self.depth = 0  # nesting of parentheses, NOT and NEAR: bounds recursion everywhere
@@ -308,6 +362,12 @@ class Parser:
     def check_near_operand(self, node: Node, op: _Token) -> None:
         if is_positional(node):
             return
+        if isinstance(node, Field):
+            raise self.fail(
+                f"{node} is a test of the source, not a word, so it cannot be a side of {op.text}",
+                node.pos,
+                f'a term, a "phrase" or an OR group of them; combine {node} with AND',
+            )
         if isinstance(node, Not):
             raise self.fail(
                 f"NOT binds tighter than {op.text}, so it cannot be a side of {op.text}",
@@ -333,6 +393,11 @@ class Parser:
         tok = self.tok
         if tok.kind == _WORD:
             self.advance()
+            if tok.text.startswith("@"):
+                return self.reference(tok)
+            field = _FIELD_RE.match(tok.text)
+            if field:
+                return self.field(tok, field.group(1), field.group(2))
             return self.word_leaf(tok)
         if tok.kind == _PHRASE:
             self.advance()
@@ -363,6 +428,58 @@ class Parser:
                 f"missing term between {prev.text} and {tok.text}", tok.pos, _EXPECT_OPERAND
             )
         return self.fail(f'unexpected "{tok.text}"', tok.pos, _EXPECT_OPERAND)
+
+    def field(self, tok: _Token, name: str, value: str) -> Field:
+        spec = FIELDS.get(name.lower())
+        if spec is None:
+            known = " or ".join(f"{known}:" for known in FIELDS)
+            raise self.fail(
+                f'unknown field "{name}"',
+                tok.pos,
+                f'{known} (put a word that contains ":" in quotes)',
+            )
+        if not spec.pattern.match(value):
+            raise self.fail(
+                f'bad value "{value}" for {name.lower()}', tok.pos + len(name) + 1, spec.example
+            )
+        return Field(name.lower(), spec.canonical(value), tok.pos)
+
+    def reference(self, tok: _Token) -> Node:
+        """``@name``: the named term list's query, parsed once per query."""
+        match = _REFERENCE_RE.match(tok.text)
+        if not match:
+            raise self.fail(
+                f'"{tok.text}" is not a term list name',
+                tok.pos,
+                "@ followed by lower-case letters, digits, - or _, e.g. @pakistan-side",
+            )
+        name = match.group(1)
+        if name not in self.term_lists:
+            known = ", ".join(f"@{n}" for n in self.term_lists)
+            raise self.fail(
+                f'unknown term list "@{name}"',
+                tok.pos,
+                f"one of {known}" if known else "a term list defined under topic.terms",
+            )
+        if name in self.expanding:
+            chain = " -> ".join(f"@{n}" for n in (*self.expanding, name))
+            raise self.fail(
+                f"term lists refer to each other in a circle ({chain})", tok.pos, "a term"
+            )
+        node = self.parsed.get(name)
+        if node is None:
+            inner = Parser(
+                self.term_lists[name],
+                self.term_lists,
+                _expanding=(*self.expanding, name),
+                _parsed=self.parsed,
+            )
+            try:
+                node = inner.parse()
+            except QuerySyntaxError as exc:
+                raise self.fail(f"in @{name}: {exc.message}", tok.pos, exc.expected) from None
+            self.parsed[name] = node
+        return node
 
     def word_leaf(self, tok: _Token) -> Leaf:
         word, pos = tok.text, tok.pos
@@ -437,9 +554,12 @@ def top_level_alternatives(text: str) -> list[str]:
     return parts
 
 
-def parse_tree(text: str) -> Node:
-    """Parse query text into its syntax tree; raises QuerySyntaxError at the first problem."""
-    return Parser(text).parse()
+def parse_tree(text: str, term_lists: Mapping[str, str] | None = None) -> Node:
+    """Parse query text into its syntax tree; raises QuerySyntaxError at the first problem.
+
+    ``term_lists``: named term lists (name -> query text) that ``@name`` in the text refers to.
+    """
+    return Parser(text, term_lists).parse()
 
 
 def positive_leaves(node: Node, negated: bool = False) -> Iterable[Leaf]:
@@ -447,6 +567,8 @@ def positive_leaves(node: Node, negated: bool = False) -> Iterable[Leaf]:
     if isinstance(node, Leaf):
         if not negated:
             yield node
+    elif isinstance(node, Field):
+        return
     elif isinstance(node, Not):
         yield from positive_leaves(node.child, not negated)
     elif isinstance(node, Near):

@@ -1,20 +1,32 @@
-"""Stage: relevance by the topic query and tags by the tag queries.
+"""Stage: relevance by the topic query, why each article counted, and evidence-weighted tags.
 
-Queries match the title, summary and text together, normalized once per article. Only relevant
-articles are tagged.
+Queries match the title, summary and text together, normalized once per article, and may test
+what is known about the article's source (``source.country``, ``source.language``; see
+``stages.attribution``). An article is relevant when one of the topic's clauses matches; the name
+of the first that does is stored as ``relevance_reason``.
+
+Only relevant articles are tagged, and a tag needs evidence where it matters: its query must
+match the article and also match within its opening (the title and the lede: the summary, else
+the beginning of the text, at most ``lede_words`` words; ``ArticleWords.opening_end``), or its
+terms must make at least ``mentions`` separate mentions in the whole article (matches more than
+``MENTION_GAP`` words apart; ``BatchMatcher.evidence``). A single passing remark deep in a long
+text, or one background paragraph, is no reason to count an article under a tag.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
-from pipeline.query import Query, classify_tokens, query_prefixes
+from pipeline.query import BatchMatcher, Query, query_prefixes
 from pipeline.stages.words import ArticleWords, article_words
 from pipeline.textnorm import normalize_many
 
 NORMALIZED_COLUMNS = {"title": "norm_title", "summary": "norm_summary", "text": "norm_text"}
+#: The frame columns that hold what queries can know about an article's source.
+FIELD_COLUMNS = {"source.country": "source_country", "source.language": "source_language"}
 
 
 def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -28,27 +40,101 @@ def add_normalized_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def field_values(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-article values of the query fields, from the columns the sources stage added."""
+    return {
+        name: frame[column].to_numpy(dtype=object)
+        for name, column in FIELD_COLUMNS.items()
+        if column in frame.columns
+    }
+
+
 def apply_queries(
     frame: pd.DataFrame,
     topic: Query,
     tags: Mapping[str, Query],
     words: ArticleWords | None = None,
+    *,
+    lede_words: int,
+    tag_mentions: Mapping[str, int],
 ) -> pd.DataFrame:
-    """Add ``relevant`` (bool) and ``tags`` (a list of tag names, empty when not relevant).
+    """Add ``relevant`` (bool), ``relevance_reason`` (the name of the topic's first clause that
+    matched, None when not relevant) and ``tags`` (a list of tag names, empty when not
+    relevant).
 
     ``words``: the articles' hashed words (``words.article_words`` with ``query_prefixes`` of
-    these queries), when the caller has them already.
+    these queries), when the caller has them already. ``lede_words``: the words of the lede
+    in an article's opening. ``tag_mentions``: for every tag, the separate mentions that count
+    without a match in the opening (config.yaml ``processing`` and ``tags``).
     """
     frame = frame.copy()
     if frame.empty:
         frame["relevant"] = pd.Series(dtype=bool)
+        frame["relevance_reason"] = pd.Series(dtype=object)
         frame["tags"] = pd.Series(dtype=object)
         return frame
-    if words is None:
-        words = article_words(frame, query_prefixes([topic, *tags.values()]))
-    verdicts = classify_tokens(topic, tags, words.tokens)
-    names = list(tags)
-    matrix = verdicts[names].to_numpy()
-    frame["relevant"] = verdicts["relevant"].to_numpy()
-    frame["tags"] = [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
+    if "relevant" in tags:
+        raise ValueError('a tag cannot be named "relevant"')
+    matcher = _matcher(frame, [topic, *tags.values()], words, lede_words)
+    relevant, reasons = _first_clause(matcher, topic, len(frame))
+    frame["relevant"] = relevant
+    frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
+    frame["tags"] = _tags(matcher, tags, relevant, tag_mentions)
     return frame
+
+
+def tag_articles(
+    frame: pd.DataFrame,
+    tags: Mapping[str, Query],
+    words: ArticleWords | None = None,
+    *,
+    lede_words: int,
+    tag_mentions: Mapping[str, int],
+) -> list[list[str]]:
+    """The tags of every article as if all were relevant (what ``apply_queries`` gives the
+    relevant ones): for judging tags apart from relevance."""
+    if frame.empty:
+        return []
+    matcher = _matcher(frame, list(tags.values()), words, lede_words)
+    return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions)
+
+
+def _matcher(
+    frame: pd.DataFrame, queries: list[Query], words: ArticleWords | None, lede_words: int
+) -> BatchMatcher:
+    if words is None:
+        words = article_words(frame, query_prefixes(queries))
+    return BatchMatcher(
+        words.tokens, queries, field_values(frame), opening_end=words.opening_end(lede_words)
+    )
+
+
+def _tags(
+    matcher: BatchMatcher,
+    tags: Mapping[str, Query],
+    relevant: np.ndarray,
+    mentions: Mapping[str, int],
+) -> list[list[str]]:
+    """Tag names per article: only relevant ones, and only on evidence (module docstring)."""
+    names = list(tags)
+    if not names:
+        return [[] for _ in range(len(relevant))]
+    # Only relevant articles are tagged: the others' words need not be looked at.
+    among = matcher.only(relevant)
+    matrix = np.column_stack([among.evidence(tags[name]).holds(mentions[name]) for name in names])
+    return [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
+
+
+def _first_clause(matcher: BatchMatcher, topic: Query, n: int) -> tuple[np.ndarray, list]:
+    """Which articles the topic matches, and the name of its first clause that matches each.
+
+    The topic is the OR of its clauses, so evaluating the clauses alone decides relevance.
+    """
+    relevant = np.zeros(n, dtype=bool)
+    reasons: list[str | None] = [None] * n
+    for name, clause in topic.named_clauses():
+        found = matcher.match(clause) & ~relevant
+        for i in np.flatnonzero(found).tolist():
+            reasons[i] = name
+        relevant |= found
+    return relevant, reasons

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.tokens import Tokens, tokenize_many
+from pipeline.tokens import Tokens, tokenize_many, word_counts
 
 
 @dataclass
@@ -34,19 +34,26 @@ class ArticleWords:
         body = np.where(has_text, self.text, self.summary)
         first = np.minimum(self.title, max_words)
         second = np.minimum(body, max_words - first)
-        lengths = first + second
-        total = int(lengths.sum())
-        article = np.repeat(np.arange(len(lengths)), lengths)
-        out_start = np.zeros(len(lengths), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=out_start[1:])
-        k = np.arange(total) - out_start[article]
-        in_title = k < first[article]
-        positions = np.where(in_title, start[article] + k, body_start[article] + k - first[article])
-        return positions, lengths
+        # Two runs of consecutive positions per article (its title's, then its body's), laid
+        # end to end: position = run start + index within the run.
+        runs = np.empty(2 * len(start), dtype=np.int64)
+        runs[0::2], runs[1::2] = start, body_start
+        sizes = np.empty(2 * len(start), dtype=np.int64)
+        sizes[0::2], sizes[1::2] = first, second
+        out_start = np.zeros(len(sizes), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=out_start[1:])
+        positions = np.arange(int(sizes.sum()), dtype=np.int64)
+        positions += np.repeat(runs - out_start, sizes)
+        return positions, first + second
 
-
-def _word_counts(values: Iterable[str]) -> np.ndarray:
-    return np.fromiter(((v.count(" ") + 1) if v else 0 for v in values), dtype=np.int64)
+    def opening_end(self, lede_words: int) -> np.ndarray:
+        """Where each article's opening ends (a word position, as in ``tokens.offsets``): its
+        title and lede, the lede being the summary when there is one (a feed's summary is the
+        text's beginning or a teaser of it), else the beginning of the text; at most
+        ``lede_words`` words of either."""
+        start = self.tokens.offsets[:-1]
+        lede = np.where(self.summary > 0, self.summary, self.text)
+        return start + self.title + np.minimum(lede, lede_words)
 
 
 def article_words(frame: pd.DataFrame, prefixes: Iterable[str] = ()) -> ArticleWords:
@@ -61,9 +68,11 @@ def article_words(frame: pd.DataFrame, prefixes: Iterable[str] = ()) -> ArticleW
         " ".join(part for part in parts if part)
         for parts in zip(titles, summaries, texts, strict=True)
     ]
+    title, summary, text = word_counts(titles), word_counts(summaries), word_counts(texts)
+    # The fields are joined by one space, so a document has their words and no others.
     return ArticleWords(
-        tokens=tokenize_many(documents, prefixes),
-        title=_word_counts(titles),
-        summary=_word_counts(summaries),
-        text=_word_counts(texts),
+        tokens=tokenize_many(documents, prefixes, title + summary + text),
+        title=title,
+        summary=summary,
+        text=text,
     )

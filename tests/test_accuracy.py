@@ -1,0 +1,129 @@
+"""Floors under the accuracy of the default configuration on the labelled set.
+
+The labelled set (tests/data/accuracy/, 309 articles in four languages) is judged by the
+pipeline with config.yaml's topic and tags, and by the naive baseline, in every text variant
+(borderwatch/accuracy.py; benchmarks/bench_accuracy.py prints every figure). The default
+queries were tuned on the `tune` half only; the `held` half shows how they do on articles
+they were not tuned on, so its floors sit below the targets where the measured figures do.
+A change to config.yaml that loses accuracy fails here; one that gains should raise a floor.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from borderwatch.accuracy import (
+    HALVES,
+    TAGS,
+    Evaluation,
+    LabelledItem,
+    evaluate,
+    half,
+    load_labelled,
+    naive_rules,
+)
+from borderwatch.config import load_config
+from borderwatch.plan import processing_rules
+
+ROOT = Path(__file__).parents[1]
+LABELLED = ROOT / "tests" / "data" / "accuracy"
+
+# Relevance on title + lede (the issue's targets hold on both halves).
+RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "all": 0.97}
+RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "all": 0.96}
+# Tags on full text, per tag. Measured on the held-out half: precision 0.89-1.00, recall
+# 0.80-1.00 (refugees lowest); the targets (0.90 and 0.95) hold on the tuning half.
+TAG_PRECISION = {"tune": 0.90, "held": 0.85, "all": 0.90}
+TAG_RECALL = {"tune": 0.95, "held": 0.75, "all": 0.85}
+
+
+@cache
+def items() -> tuple[LabelledItem, ...]:
+    return tuple(load_labelled(LABELLED))
+
+
+@cache
+def evaluation() -> Evaluation:
+    rules = processing_rules(load_config(ROOT / "config.yaml"))
+    return evaluate({"default": rules, "naive": naive_rules()}, items())
+
+
+def test_the_labelled_set_is_large_varied_and_split_in_halves() -> None:
+    labelled = items()
+    assert len(labelled) >= 300
+    assert len({i.id for i in labelled}) == len(labelled)
+    assert {i.language for i in labelled} == {"en", "ur", "fa", "ps"}
+    for language in ("en", "ur", "fa", "ps"):
+        of_language = [i for i in labelled if i.language == language]
+        assert sum(i.relevant for i in of_language) >= 20
+        assert sum(not i.relevant for i in of_language) >= 20
+    families = {i.family for i in labelled}
+    assert {"pk-press-one-side", "af-press-one-side", "event-only", "both-sides"} <= families
+    assert {
+        "india-pakistan",
+        "russia-ukraine",
+        "gaza",
+        "cricket",
+        "iran-returns",
+        "pk-domestic",
+        "af-domestic",
+    } <= families
+    for item in labelled:
+        assert item.tags <= set(TAGS), item.id
+        assert item.relevant == bool(item.tags), item.id
+    # Halves of about equal size, each with both kinds of article in every language.
+    sizes = {h: sum(1 for i in labelled if i.half == h) for h in HALVES}
+    assert abs(sizes["tune"] - sizes["held"]) < len(labelled) * 0.1
+    assert half("en-001") == half("en-001") in HALVES
+
+
+@pytest.mark.parametrize("which", [*HALVES, "all"])
+def test_relevance_on_title_and_lede(which: str) -> None:
+    found = evaluation().figures("default", "title+lede", which).relevance
+    assert found.precision >= RELEVANCE_PRECISION[which]
+    assert found.f1 >= RELEVANCE_F1[which]
+
+
+@pytest.mark.parametrize("which", [*HALVES, "all"])
+def test_relevance_beats_the_naive_baseline_in_every_variant(which: str) -> None:
+    for variant in ("title", "title+lede", "full"):
+        ours = evaluation().figures("default", variant, which).relevance
+        naive = evaluation().figures("naive", variant, which).relevance
+        assert ours.recall >= naive.recall, variant
+        assert ours.f1 >= naive.f1, variant
+        assert ours.precision >= 0.97, variant
+
+
+@pytest.mark.parametrize("which", [*HALVES, "all"])
+def test_tags_on_full_text(which: str) -> None:
+    figures = evaluation().figures("default", "full", which)
+    for tag in TAGS:
+        found = figures.tags[tag]
+        assert found.precision >= TAG_PRECISION[which], tag
+        assert found.recall >= TAG_RECALL[which], tag
+    assert abs(figures.mean_tags - figures.labelled_mean_tags) <= 0.5
+
+
+@pytest.mark.parametrize("which", [*HALVES, "all"])
+def test_tag_recall_on_title_and_lede_beats_the_baseline(which: str) -> None:
+    ours = evaluation().figures("default", "title+lede", which)
+    naive = evaluation().figures("naive", "title+lede", which)
+    for tag in TAGS:
+        assert ours.tags[tag].recall >= naive.tags[tag].recall + 0.05, tag
+
+
+def test_tags_discriminate_on_full_text() -> None:
+    """What the issue found: with one passing mention enough, nearly every relevant article
+    got talks, security, border and trade. No tag may now cover most relevant articles."""
+    figures = evaluation().figures("default", "full")
+    relevant = [i for i in items() if i.relevant]
+    verdicts = evaluation().verdicts[("default", "full")]
+    tagged = [t for i, t in zip(items(), verdicts.tags, strict=True) if i.relevant]
+    for tag in TAGS:
+        share = sum(tag in t for t in tagged) / len(relevant)
+        labelled = sum(tag in i.tags for i in relevant) / len(relevant)
+        assert share <= labelled + 0.05, tag
+    assert figures.mean_tags < 2

@@ -1,0 +1,252 @@
+"""The relevance stage: what is known about the source, why an article counted, and tags that
+need evidence where it matters (the opening, or mentions that recur)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from borderwatch.config import Config
+from borderwatch.plan import processing_rules, source_rows
+from pipeline.process import ProcessingRules, prepare_chunk, process_items
+from pipeline.query import Query, parse_clauses, parse_query
+from pipeline.stages.attribution import build_profiles, country_of_domain, resolve_sources
+from pipeline.stages.relevance import add_normalized_text, apply_queries
+from pipeline.store import Store
+from tests.support.config import base_config, make_config
+
+NOW = dt.datetime(2025, 11, 3, 12, 0)
+CONFIGURED = [
+    {"key": "dawn", "name": "Dawn", "country": "PK", "language": "en", "domains": ["dawn.com"]},
+    {"key": "tolo", "name": "TOLOnews", "country": "AF", "language": "fa"},
+]
+
+
+def frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns = {"title": None, "summary": None, "text": None}
+    return add_normalized_text(pd.DataFrame([{**columns, **row} for row in rows]))
+
+
+def filler(words: int, seed: str = "word") -> str:
+    return " ".join(f"{seed}{i}" for i in range(words))
+
+
+def judge(
+    frame: pd.DataFrame,
+    topic: Query,
+    tags: dict[str, Query],
+    lede_words: int = 60,
+    **mentions: int,
+) -> pd.DataFrame:
+    """``apply_queries`` with config.yaml's default evidence: 60 words of lede, 3 mentions."""
+    needed = {name: mentions.get(name, 3) for name in tags}
+    return apply_queries(frame, topic, tags, lede_words=lede_words, tag_mentions=needed)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_articles_know_their_sources_country_and_language() -> None:
+    from pipeline.stages.attribution import build_lookup
+
+    frame = pd.DataFrame(
+        {
+            "source": ["dawn", "TOLOnews", "The Nation", None, "Reuters"],
+            "source_url": [None, None, "https://nation.com.pk", None, "https://www.reuters.com"],
+            "url": [
+                "https://www.dawn.com/news/1",
+                "https://tolonews.com/2",
+                "https://nation.com.pk/3",
+                "https://www.dawn.com/news/4",
+                "https://www.reuters.com/5",
+            ],
+        }
+    )
+    resolved = resolve_sources(frame, build_lookup(CONFIGURED), build_profiles(CONFIGURED))
+    assert resolved["source"].tolist() == ["dawn", "tolo", "nation.com.pk", "dawn", "reuters.com"]
+    assert resolved["source_country"].tolist() == ["PK", "AF", "PK", "PK", None]
+    assert resolved["source_language"].tolist() == ["en", "fa", None, "en", None]
+
+
+@pytest.mark.parametrize(
+    ("domain", "country"),
+    [
+        ("nation.com.pk", "PK"),
+        ("ariananews.af", "AF"),
+        ("bbc.co.uk", "GB"),
+        ("geo.tv", None),  # .tv is sold worldwide
+        ("example.io", None),
+        ("reuters.com", None),
+        ("europa.eu", None),
+        (None, None),
+    ],
+)
+def test_a_discovered_outlets_country_comes_from_its_country_code_domain(
+    domain: str | None, country: str | None
+) -> None:
+    assert country_of_domain(domain) == country
+
+
+# --------------------------------------------------------------------------- reasons
+
+
+def test_the_first_matching_clause_is_the_reason() -> None:
+    topic = parse_clauses(
+        {
+            "both-sides": "(Pakistan OR Islamabad) AND (Afghanistan OR Kabul) AND talks",
+            "pk-press-names-afghan-side": "source.country:PK AND Kabul AND TTP",
+            "crossing": "Torkham",
+        }
+    )
+    frame = frame_of(
+        [
+            {"title": "Islamabad and Kabul resume talks at Torkham", "source_country": "PK"},
+            {"title": "Kabul must act against TTP, says Asif", "source_country": "PK"},
+            {"title": "Kabul must act against TTP, says Asif", "source_country": "AF"},
+            {"title": "Torkham reopens", "source_country": None},
+            {"title": "Cricket: Pakistan beat Afghanistan", "source_country": "PK"},
+        ]
+    )
+    result = judge(frame, topic, {})
+    assert result["relevant"].tolist() == [True, True, False, True, False]
+    assert result["relevance_reason"].tolist() == [
+        "both-sides",
+        "pk-press-names-afghan-side",
+        None,
+        "crossing",
+        None,
+    ]
+
+
+def test_a_topic_written_as_one_query_is_explained_by_its_alternatives() -> None:
+    frame = frame_of([{"title": "Torkham closed"}, {"title": "Kabul talks"}])
+    result = judge(frame, parse_query("Torkham OR (Kabul AND talks)"), {})
+    assert result["relevance_reason"].tolist() == ["Torkham", "(Kabul AND talks)"]
+
+
+# --------------------------------------------------------------------------- tag evidence
+
+
+def test_a_tag_counts_in_the_opening_or_when_it_recurs() -> None:
+    topic = parse_query("Torkham")
+    tags = {"talks": parse_query("talks OR negotiat*"), "trade": parse_query("traders")}
+    body = filler(80)
+    gap = filler(20, "x")  # mentions further apart than MENTION_GAP are separate
+    frame = frame_of(
+        [
+            # In the title.
+            {"title": "Torkham talks resume", "text": body},
+            # In the lede: the summary, else the beginning of the text.
+            {"title": "Torkham reopens", "summary": f"{filler(50)} talks", "text": body},
+            {"title": "Torkham reopens", "text": f"{filler(50)} talks {body}"},
+            # Once, deep in the text: a passing mention.
+            {"title": "Torkham reopens", "text": f"{body} talks {gap}"},
+            # Three times deep in the text, far apart: it recurs.
+            {"title": "Torkham reopens", "text": f"{body} talks {gap} negotiators {gap} talks"},
+            # Three times, but in one breath: one mention.
+            {"title": "Torkham reopens", "text": f"{body} talks and negotiators held talks"},
+            # Not relevant: no tags, whatever the evidence.
+            {"title": "Kabul talks", "text": "talks talks traders"},
+        ]
+    )
+    result = judge(frame, topic, tags)
+    assert result["tags"].tolist() == [["talks"], ["talks"], ["talks"], [], ["talks"], [], []]
+    # A tag may ask for more, or with 1 count any mention as before evidence was weighed.
+    stricter = judge(frame, topic, tags, talks=4)
+    assert stricter["tags"].tolist() == [["talks"], ["talks"], ["talks"], [], [], [], []]
+    any_mention = judge(frame, topic, tags, talks=1)
+    assert any_mention["tags"].tolist() == [["talks"]] * 6 + [[]]
+    # A shorter opening leaves the lede's mention behind.
+    title_only = judge(frame, topic, tags, lede_words=0)
+    assert title_only["tags"].tolist() == [["talks"], [], [], [], ["talks"], [], []]
+
+
+def test_a_tag_must_match_the_whole_article_not_just_its_opening() -> None:
+    topic = parse_query("Torkham")
+    tags = {"border": parse_query("(closed OR reopened) AND NOT cricket")}
+    frame = frame_of(
+        [
+            {"title": "Torkham closed", "text": filler(70) + " cricket"},
+            {"title": "Torkham closed", "text": filler(70)},
+        ]
+    )
+    assert judge(frame, topic, tags)["tags"].tolist() == [[], ["border"]]
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def config_for(tmp_path: Path) -> Config:
+    raw = base_config(tmp_path)
+    raw["sources"] = [
+        {**source, "feeds": [f"https://{source['key']}.example.org/feed"]} for source in CONFIGURED
+    ]
+    raw["topic"] = {
+        "terms": {"af": "Kabul OR Afghan*", "pk": "Islamabad OR Pakistan*"},
+        "clauses": {
+            "both-sides": "@pk AND @af AND (talks OR TTP)",
+            "pk-press-names-afghan-side": "source.country:PK AND @af AND TTP",
+        },
+    }
+    raw["tags"] = {"security": "TTP OR attack*", "talks": "talks"}
+    return make_config(tmp_path, raw)
+
+
+def rules_for(tmp_path: Path) -> ProcessingRules:
+    return processing_rules(config_for(tmp_path))
+
+
+def test_the_pipeline_stores_why_each_article_counted(tmp_path: Path, db_url: str) -> None:
+    config = config_for(tmp_path)
+    rules = processing_rules(config)
+    store = Store(db_url)
+    store.sync_sources(source_rows(config))
+    items = [
+        {"url": "https://dawn.com/1", "source": "dawn", "title": "Kabul must act against TTP"},
+        {"url": "https://tolonews.com/2", "source": "tolo", "title": "Kabul must act against TTP"},
+        {
+            "url": "https://www.reuters.com/3",
+            "source": "Reuters",
+            "source_url": "https://www.reuters.com",
+            "title": "Pakistan and Afghanistan resume talks",
+        },
+        {"url": "https://dawn.com/4", "source": "dawn", "title": "Budget passed"},
+        {
+            "url": "https://nation.com.pk/5",
+            "source": "The Nation",
+            "source_url": "https://nation.com.pk",
+            "title": "Kabul must act against TTP",
+        },
+    ]
+    process_items(items, rules, store, now=NOW)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT url, relevant, relevance_reason FROM articles ORDER BY url")
+        ).all()
+        countries = dict(conn.execute(text("SELECT key, country FROM sources")).all())
+    store.close()
+    assert [(url, bool(relevant), reason) for url, relevant, reason in rows] == [
+        ("https://dawn.com/1", True, "pk-press-names-afghan-side"),
+        ("https://dawn.com/4", False, None),
+        # A discovered outlet on a .pk domain is Pakistani press.
+        ("https://nation.com.pk/5", True, "pk-press-names-afghan-side"),
+        ("https://tolonews.com/2", False, None),
+        ("https://www.reuters.com/3", True, "both-sides"),
+    ]
+    assert countries["reuters.com"] is None and countries["nation.com.pk"] == "PK"
+
+
+def test_the_ingest_worker_sees_the_same_source_fields(tmp_path: Path) -> None:
+    rules = rules_for(tmp_path)
+    frame = prepare_chunk(
+        [{"url": "https://dawn.com/1", "source": "dawn", "title": "Kabul must act against TTP"}],
+        rules,
+        NOW,
+    )
+    assert frame["relevance_reason"].tolist() == ["pk-press-names-afghan-side"]
+    assert frame["tags"].tolist() == [["security"]]
