@@ -74,3 +74,22 @@ def test_demo_never_touches_a_users_folder_or_database(tmp_path: Path) -> None:
     assert not theirs.exists()
     with sqlite3.connect(demo / "borderwatch.sqlite") as db:
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] >= 30
+
+
+def test_the_demo_digest_has_stories_just_after_local_midnight(tmp_path: Path) -> None:
+    """At 19:30 UTC it is 00:30 in Karachi: the digest covers the day that has the articles."""
+    import datetime as dt
+    import email
+
+    from borderwatch.demo.walkthrough import run_demo
+
+    now = dt.datetime(2025, 10, 27, 19, 30, tzinfo=dt.UTC)
+    result = run_demo(tmp_path / "demo", now=now)
+    eml = next(p for p in result.digest_files if p.suffix == ".eml")
+    assert eml.name == "digest-2025-10-27.eml"
+    message = email.message_from_bytes(eml.read_bytes())
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode("utf-8")
+    assert "TOP STORIES" in body
+    # Half a day or more of the sample site's articles, not the minutes after midnight.
+    assert body.count("Why relevant:") >= 3

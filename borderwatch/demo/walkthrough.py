@@ -104,7 +104,7 @@ def run_demo(workdir: Path, now: dt.datetime | None = None) -> DemoResult:
         store = Store(url)
         try:
             report = collect(config, store, url)
-            digest_files = deliver_digest(config, store, newest_day(store, config))
+            digest_files = deliver_digest(config, store, digest_day(config, now))
             coverage = coverage_table(store, list(config.tags))
         finally:
             store.close()
@@ -119,20 +119,15 @@ def run_demo(workdir: Path, now: dt.datetime | None = None) -> DemoResult:
     )
 
 
-def newest_day(store: Store, config: Config) -> dt.date:
-    """The digest's day: the local day of the newest article, in the configured zone.
+def digest_day(config: Config, now: dt.datetime | None = None) -> dt.date:
+    """The digest's day: the local day, in the configured zone, of twelve hours ago.
 
     Not simply today: just after local midnight (evening in UTC for a zone east of it) the new
-    local day has no articles yet, and the demo would mail an empty digest.
+    local day holds minutes of articles and the digest would be nearly empty. Twelve hours back
+    always lands on a local day with at least half a day of the sample site's articles.
     """
-    zone = config.schedule.zone
-    newest = store.read_sql("SELECT MAX(COALESCE(published_at, collected_at)) AS at FROM articles")[
-        "at"
-    ].iloc[0]
-    if newest is None or pd.isna(newest):
-        return dt.datetime.now(zone).date()
-    moment = pd.Timestamp(newest).to_pydatetime().replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone).date()
+    moment = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(hours=12)
+    return moment.astimezone(config.schedule.zone).date()
 
 
 def coverage_table(store: Store, tags: list[str]) -> pd.DataFrame:
