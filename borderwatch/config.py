@@ -86,9 +86,12 @@ def parse_duration(value: Any) -> int:
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if not seconds > 0:  # also NaN
         raise ValueError(f"expected a positive duration, got {value!r}")
+    if seconds < 1:
+        # Durations are whole seconds: "0.5s" would otherwise become 0 and mean "never wait".
+        raise ValueError(f"expected a duration of at least 1s, got {value!r}")
     if seconds > MAX_DURATION:
         raise ValueError(f"expected a duration of at most 366d, got {value!r}")
-    return int(seconds)
+    return round(seconds)
 
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]

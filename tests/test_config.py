@@ -106,6 +106,10 @@ def test_durations() -> None:
     assert parse_duration(45) == 45
     with pytest.raises(ValueError):
         parse_duration("0m")
+    # Whole seconds: a fraction of a second would round to "no wait at all".
+    with pytest.raises(ValueError, match="at least 1s"):
+        parse_duration("0.5s")
+    assert parse_duration("1.5m") == 90
 
 
 def test_cli_misspelled_key_exits_2_with_one_line(tmp_path: Path) -> None:

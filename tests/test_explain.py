@@ -87,7 +87,7 @@ def test_a_stored_article_is_explained_with_its_stored_verdict(
     # The readable form says the same.
     readable = runner.invoke(main, ["--config", str(config), "explain", ONE_SIDE["url"]])
     assert "relevant:  yes, by pk-press-names-afghan-side" in readable.output
-    assert "trade      not counted: 1 mentions, needs 3" in readable.output
+    assert "trade      not counted: 1 mention, needs 3" in readable.output
     assert "stored:    relevant by pk-press-names-afghan-side; tags security, talks, ttp" in (
         readable.output
     )

@@ -159,7 +159,8 @@ def _print_readable(result: dict[str, Any]) -> None:
         if tag["in_opening"]:
             why = "in the title or lede"
         else:
-            why = f"{tag['mentions']} mentions, needs {tag['mentions_needed']}"
+            found = tag["mentions"]
+            why = f"{found} mention{'' if found == 1 else 's'}, needs {tag['mentions_needed']}"
         enough = tag["in_opening"] or tag["mentions"] >= tag["mentions_needed"]
         state = "counted" if enough else "not counted"
         click.echo(f"  {name:<11}{state}: {why} ({', '.join(tag['terms'])})")
