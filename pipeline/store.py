@@ -406,6 +406,11 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
 
+    def clear_quarantine(self) -> int:
+        """Forget every item set aside; the number forgotten."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(quarantine)).rowcount
+
     def _batch_done(self, conn: Connection, batch_id: str, chunk: int) -> bool:
         row = conn.execute(
             select(ingested_batches.c.batch_id).where(

@@ -136,6 +136,14 @@ def test_an_item_the_database_refuses_is_set_aside_and_the_rest_stored(
         items[4]["url"],
         items[7]["url"],
     ]
+    # Once saved (and mended elsewhere), the set-aside items can be forgotten.
+    cleared = runner.invoke(
+        main, ["--config", str(config), "--db", db_url, "staging", "quarantine", "--clear"]
+    )
+    assert cleared.exit_code == 0 and "2 items set aside forgotten" in cleared.stdout
+    store = Store(db_url)
+    assert store.quarantined().empty
+    store.close()
     # Processing goes on, and a set-aside item is reported once, not at every run.
     caplog.clear()
     again = _ingest(runner, config, db_url, _write(tmp_path / "next.jsonl", _items("next", 3)))

@@ -75,11 +75,21 @@ def adopt(app: App, batches: tuple[str, ...], everything: bool) -> None:
     is_flag=True,
     help="Print the items themselves as JSON Lines (to mend and ingest again).",
 )
+@click.option(
+    "--clear",
+    is_flag=True,
+    help="Forget the items set aside (after saving them with --items, mending and ingesting).",
+)
 @pass_app
-def quarantine(app: App, limit: int, as_items: bool) -> None:
+def quarantine(app: App, limit: int, as_items: bool, clear: bool) -> None:
     """The items the database refused to store, with their batch, line and the reason."""
     from borderwatch.reports.output import terminal_text
 
+    if clear and as_items:
+        fail("--clear and --items do one thing each: save the items first, then clear")
+    if clear:
+        click.echo(f"{app.store.clear_quarantine():,} items set aside forgotten")
+        return
     rows = app.store.quarantined(limit)
     if as_items:
         for item in rows["item"]:
