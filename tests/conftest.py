@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.support.config import SITE_NOW
+from tests.support.config import PG_ENV, SITE_NOW
 
 
 @pytest.fixture
@@ -30,7 +30,6 @@ def sample_site() -> Iterator[Any]:
 
 
 # -- databases: SQLite always; PostgreSQL too when BORDERWATCH_TEST_DATABASE_URL is set ----------
-PG_ENV = "BORDERWATCH_TEST_DATABASE_URL"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

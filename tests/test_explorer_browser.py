@@ -24,9 +24,8 @@ from sqlalchemy import create_engine, text
 
 from borderwatch.cli import main
 from pipeline.store import Store
-from tests.conftest import PG_ENV
 from tests.support import explorer_data
-from tests.support.config import base_config, write_config
+from tests.support.config import PG_ENV, base_config, write_config
 from tests.support.explorer_server import serving
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])

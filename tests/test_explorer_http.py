@@ -26,9 +26,8 @@ from borderwatch.config import config_from_mapping
 from borderwatch.explorer.security import Credentials
 from borderwatch.explorer.serve import build
 from pipeline.store import Store
-from tests.conftest import PG_ENV
 from tests.support import explorer_data
-from tests.support.config import base_config, write_config
+from tests.support.config import PG_ENV, base_config, write_config
 from tests.support.explorer_server import fetch, serving, serving_app
 
 TABLES = ("sources", "stories", "articles", "article_tags", "daily_coverage", "daily_volume",

@@ -10,6 +10,9 @@ import yaml
 
 from borderwatch.config import PACKAGED_CONFIG, Config, config_from_mapping
 
+# The environment variable naming a PostgreSQL server for the tests (a database of its own per run).
+PG_ENV = "BORDERWATCH_TEST_DATABASE_URL"
+
 REPO = Path(__file__).resolve().parents[2]
 # A fixed "now" makes the sample site's dates, and so every count, reproducible.
 SITE_NOW = dt.datetime(2025, 10, 27, 12, 0, tzinfo=dt.UTC)
