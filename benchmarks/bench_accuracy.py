@@ -1,19 +1,22 @@
 """Accuracy of what is counted: relevance and tags on the labelled set, against a naive baseline.
 
-The labelled set (tests/data/accuracy/, 309 articles in English, Urdu, Dari and Pashto) is
+The labelled set (tests/data/accuracy/, 309 articles in English, Urdu, Dari and Pashto, and
+its fresh split of 101 more, tests/data/accuracy/fresh/, mostly long reports) is
 judged by the configuration's topic and tags (config.yaml by default) and, in the same run, by
 a naive baseline: relevance = both country names (any language form) and one subject word;
 tags = one keyword list per tag, any mention counting (``borderwatch.accuracy.naive_rules``).
 Each article is judged as its title only, its title and lede, and its full text.
 
-Printed, for each half of the set (``tune``: what the default queries were tuned on; ``held``:
-articles they were not tuned on) and for both together: relevance precision, recall and F1 per
+Printed, for each split of the set (``tune``: what the default queries were tuned on; ``held``:
+articles they were not tuned on; ``fresh``: articles written before the tags were retuned and
+never tuned on, most of them 250-700 words long) and for both halves together (``all``, without
+the fresh split): relevance precision, recall and F1 per
 variant; per-tag precision and recall per variant; the mean number of tags per relevant
 article on full text against the labelled mean; relevance by family of articles.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--config config.yaml]
-        [--errors tune|held|all]   # also list the articles judged wrongly (ids and titles)
-        [--only tune|held|all]     # print the figures of one half only
+        [--errors tune|held|fresh|all]   # also list the articles judged wrongly
+        [--only tune|held|fresh|all]     # print the figures of one split only
 
 Targets (issue 15): title + lede P >= 0.97 and F1 >= 0.96, title-only recall >= the naive
 baseline's; tags on full text P >= 0.90 and R >= 0.95 each, on title + lede recall >= the
@@ -34,18 +37,19 @@ sys.path.insert(0, str(REPO))
 
 from borderwatch.accuracy import (  # noqa: E402
     HALVES,
+    SPLITS,
     TAGS,
     VARIANTS,
     Evaluation,
     evaluate,
-    load_labelled,
+    load_evaluation_set,
     naive_rules,
 )
 from borderwatch.config import load_config  # noqa: E402
 from borderwatch.plan import processing_rules  # noqa: E402
 
 LABELLED = REPO / "tests" / "data" / "accuracy"
-SETS = [*HALVES, "all"]
+SETS = [*SPLITS, "all"]
 
 
 def _f(value: float | None) -> str:
@@ -89,8 +93,8 @@ def tag_table(evaluation: Evaluation) -> None:
 
 def family_table(evaluation: Evaluation) -> None:
     print()
-    print("RELEVANCE BY FAMILY (default configuration; share judged relevant, tune / held)")
-    print(f"{'family':<20}{'items':>6}  " + "".join(f"{v:<16}" for v in VARIANTS))
+    print("RELEVANCE BY FAMILY (default configuration; share judged relevant per split shown)")
+    print(f"{'family':<20}{'items':>6}  " + "".join(f"{v:<24}" for v in VARIANTS))
     families: dict[str, list[int]] = defaultdict(list)
     for k, item in enumerate(evaluation.items):
         families[item.family].append(k)
@@ -101,11 +105,11 @@ def family_table(evaluation: Evaluation) -> None:
         for variant in VARIANTS:
             verdicts = evaluation.verdicts[("default", variant)].relevant
             parts = []
-            for which in [h for h in HALVES if h in SETS or "all" in SETS]:
-                chosen = [k for k in indexes if evaluation.items[k].half == which]
+            for which in [s for s in SPLITS if s in SETS] or list(HALVES):
+                chosen = [k for k in indexes if evaluation.items[k].split == which]
                 hits = sum(verdicts[k] for k in chosen)
                 parts.append(f"{hits}/{len(chosen)}")
-            cells.append(f"{' / '.join(parts):<16}")
+            cells.append(f"{' / '.join(parts):<24}")
         label = "relevant" if _relevant((family, indexes), evaluation) else "not relevant"
         print(f"{family:<20}{len(indexes):>6}  " + "".join(cells) + label)
 
@@ -116,7 +120,7 @@ def _relevant(family: tuple[str, list[int]], evaluation: Evaluation) -> bool:
 
 def errors(evaluation: Evaluation, which: str) -> None:
     print()
-    print(f"ERRORS ({which} half; default configuration)")
+    print(f"ERRORS ({which}; default configuration)")
     by_id = {i.id: i for i in evaluation.items}
     for variant in VARIANTS:
         f = evaluation.figures("default", variant, which)
@@ -141,20 +145,21 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=REPO / "config.yaml")
     parser.add_argument("--errors", choices=SETS)
     parser.add_argument(
-        "--only", choices=SETS, help="print the figures of one half (tuning looks at tune only)"
+        "--only", choices=SETS, help="print the figures of one split (tuning looks at tune only)"
     )
     args = parser.parse_args()
     if args.only:
         SETS[:] = [args.only]
     begin = time.perf_counter()
-    items = load_labelled(LABELLED)
+    items = load_evaluation_set(LABELLED)
     rules = processing_rules(load_config(args.config))
     evaluation = evaluate({"default": rules, "naive": naive_rules()}, items)
-    counts = {which: sum(1 for i in items if i.half == which) for which in HALVES}
+    counts = {which: sum(1 for i in items if i.split == which) for which in SPLITS}
     relevant = sum(i.relevant for i in items)
     print(
         f"labelled set: {len(items)} articles ({relevant} relevant; tune half {counts['tune']}, "
-        f"held-out half {counts['held']}); configuration {args.config}"
+        f"held-out half {counts['held']}, fresh split {counts['fresh']}); "
+        f"configuration {args.config}"
     )
     print()
     relevance_table(evaluation)

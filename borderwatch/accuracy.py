@@ -9,6 +9,12 @@ stages), with each article attributed to an outlet of its labelled country and l
 The same run judges a naive baseline: relevance by both country names and one subject word,
 tags by one keyword list each (the terms of the project's topic brief), any mention counting.
 ``benchmarks/bench_accuracy.py`` prints the figures; ``tests/test_accuracy.py`` holds floors.
+
+The set has three splits: the ``tune`` and ``held`` halves of the labelled set (by a hash of
+each id; the default queries are tuned on ``tune`` only), and the ``fresh`` split
+(``tests/data/accuracy/fresh/``), written before any tuning against it, mostly long reports
+whose bodies mention other subjects in passing. ``all`` means both halves; ``fresh`` is
+reported apart.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ TAGS = ("talks", "ceasefire", "security", "border", "trade", "refugees")
 #: How an article is judged: what a search feed gives, what a feed's summary adds, the page.
 VARIANTS = ("title", "title+lede", "full")
 HALVES = ("tune", "held")
+#: The split written before tuning, kept apart from the halves (its own folder).
+FRESH = "fresh"
+SPLITS = (*HALVES, FRESH)
 LANGUAGES = ("en", "ur", "fa", "ps")
 #: Where items of an outlet the configuration does not know come from (a discovered source).
 UNKNOWN_OUTLET = ("Wire Service", "https://wire.example.com")
@@ -53,10 +62,12 @@ class LabelledItem:
     lede: str
     body: str
     context: tuple[str, ...] = ()
+    fresh: bool = False
 
     @property
-    def half(self) -> str:
-        return half(self.id)
+    def split(self) -> str:
+        """``tune`` or ``held`` (the half of the labelled set), or ``fresh``."""
+        return FRESH if self.fresh else half(self.id)
 
     @property
     def text(self) -> str:
@@ -94,8 +105,14 @@ def _paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
 
 
-def load_labelled(folder: Path) -> list[LabelledItem]:
-    """Every item of the labelled set in ``folder`` (one YAML file per language)."""
+def load_evaluation_set(folder: Path) -> list[LabelledItem]:
+    """Both halves of the labelled set in ``folder``, then its fresh split (``folder/fresh``)."""
+    return [*load_labelled(folder), *load_labelled(folder / FRESH, fresh=True)]
+
+
+def load_labelled(folder: Path, *, fresh: bool = False) -> list[LabelledItem]:
+    """Every item of the labelled set in ``folder`` (one YAML file per language); ``fresh``
+    marks them as the fresh split."""
     items: list[LabelledItem] = []
     for language in LANGUAGES:
         data = yaml.safe_load((folder / f"{language}.yaml").read_text(encoding="utf-8"))
@@ -114,6 +131,7 @@ def load_labelled(folder: Path) -> list[LabelledItem]:
                     lede=" ".join(raw["lede"].split()),
                     body=raw.get("body") or "",
                     context=tuple(context[name] for name in raw.get("context") or ()),
+                    fresh=fresh,
                 )
             )
     return items
@@ -300,13 +318,17 @@ def figures(items: Sequence[LabelledItem], verdicts: Verdicts) -> Figures:
 
 @dataclass
 class Evaluation:
-    """Figures per configuration name, variant and half (``all`` for both halves)."""
+    """Figures per configuration name, variant and split (``all`` for both halves)."""
 
     items: list[LabelledItem]
     verdicts: dict[tuple[str, str], Verdicts]
 
     def figures(self, config: str, variant: str, which: str = "all") -> Figures:
-        chosen = [k for k, i in enumerate(self.items) if which == "all" or i.half == which]
+        chosen = [
+            k
+            for k, i in enumerate(self.items)
+            if i.split == which or (which == "all" and i.split in HALVES)
+        ]
         verdicts = self.verdicts[(config, variant)]
         subset = Verdicts(
             relevant=[verdicts.relevant[k] for k in chosen],

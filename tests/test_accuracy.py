@@ -1,10 +1,12 @@
 """Floors under the accuracy of the default configuration on the labelled set.
 
-The labelled set (tests/data/accuracy/, 309 articles in four languages) is judged by the
-pipeline with config.yaml's topic and tags, and by the naive baseline, in every text variant
-(borderwatch/accuracy.py; benchmarks/bench_accuracy.py prints every figure). The default
-queries were tuned on the `tune` half only; the `held` half shows how they do on articles
-they were not tuned on, so its floors sit below the targets where the measured figures do.
+The labelled set (tests/data/accuracy/, 309 articles in four languages, and its fresh split of
+101 more, mostly long reports) is judged by the pipeline with config.yaml's topic and tags, and
+by the naive baseline, in every text variant (borderwatch/accuracy.py;
+benchmarks/bench_accuracy.py prints every figure). The default queries were tuned on the `tune`
+half only; the `held` half and the `fresh` split (written before the tags were retuned) show how
+they do on articles they were not tuned on, so their floors sit below the targets where the
+measured figures do. `all` is both halves, without the fresh split.
 A change to config.yaml that loses accuracy fails here; one that gains should raise a floor.
 """
 
@@ -16,13 +18,15 @@ from pathlib import Path
 import pytest
 
 from borderwatch.accuracy import (
+    FRESH,
     HALVES,
+    SPLITS,
     TAGS,
     Evaluation,
     LabelledItem,
     evaluate,
     half,
-    load_labelled,
+    load_evaluation_set,
     naive_rules,
 )
 from borderwatch.config import load_config
@@ -32,17 +36,17 @@ ROOT = Path(__file__).parents[1]
 LABELLED = ROOT / "tests" / "data" / "accuracy"
 
 # Relevance on title + lede (the issue's targets hold on both halves).
-RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "all": 0.97}
-RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "all": 0.96}
+RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
+RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "fresh": 0.88, "all": 0.96}
 # Tags on full text, per tag. Measured on the held-out half: precision 0.89-1.00, recall
 # 0.80-1.00 (refugees lowest); the targets (0.90 and 0.95) hold on the tuning half.
-TAG_PRECISION = {"tune": 0.90, "held": 0.85, "all": 0.90}
-TAG_RECALL = {"tune": 0.95, "held": 0.75, "all": 0.85}
+TAG_PRECISION = {"tune": 0.90, "held": 0.85, "fresh": 0.60, "all": 0.90}
+TAG_RECALL = {"tune": 0.95, "held": 0.75, "fresh": 0.85, "all": 0.85}
 
 
 @cache
 def items() -> tuple[LabelledItem, ...]:
-    return tuple(load_labelled(LABELLED))
+    return tuple(load_evaluation_set(LABELLED))
 
 
 @cache
@@ -52,7 +56,7 @@ def evaluation() -> Evaluation:
 
 
 def test_the_labelled_set_is_large_varied_and_split_in_halves() -> None:
-    labelled = items()
+    labelled = [i for i in items() if i.split in HALVES]
     assert len(labelled) >= 300
     assert len({i.id for i in labelled}) == len(labelled)
     assert {i.language for i in labelled} == {"en", "ur", "fa", "ps"}
@@ -75,19 +79,38 @@ def test_the_labelled_set_is_large_varied_and_split_in_halves() -> None:
         assert item.tags <= set(TAGS), item.id
         assert item.relevant == bool(item.tags), item.id
     # Halves of about equal size, each with both kinds of article in every language.
-    sizes = {h: sum(1 for i in labelled if i.half == h) for h in HALVES}
+    sizes = {h: sum(1 for i in labelled if i.split == h) for h in HALVES}
     assert abs(sizes["tune"] - sizes["held"]) < len(labelled) * 0.1
     assert half("en-001") == half("en-001") in HALVES
 
 
-@pytest.mark.parametrize("which", [*HALVES, "all"])
+def test_the_fresh_split_is_apart_and_mostly_long_reports() -> None:
+    """The split written before tuning: its own ids, four languages, relevant and confusable
+    items in each, and at least 50 reports of 250-700 words of full text."""
+    fresh = [i for i in items() if i.split == FRESH]
+    assert len(fresh) >= 100
+    assert all(i.id.startswith("fresh-") for i in fresh)
+    assert len({i.id for i in items()}) == len(items())
+    for language in ("en", "ur", "fa", "ps"):
+        of_language = [i for i in fresh if i.language == language]
+        assert sum(i.relevant for i in of_language) >= 8, language
+        assert sum(not i.relevant for i in of_language) >= 4, language
+    long = [i for i in fresh if 250 <= len(i.text.split()) <= 700]
+    assert len(long) >= 50
+    assert sum(i.relevant for i in long) >= 40
+    for item in fresh:
+        assert item.tags <= set(TAGS), item.id
+        assert item.relevant == bool(item.tags), item.id
+
+
+@pytest.mark.parametrize("which", [*SPLITS, "all"])
 def test_relevance_on_title_and_lede(which: str) -> None:
     found = evaluation().figures("default", "title+lede", which).relevance
     assert found.precision >= RELEVANCE_PRECISION[which]
     assert found.f1 >= RELEVANCE_F1[which]
 
 
-@pytest.mark.parametrize("which", [*HALVES, "all"])
+@pytest.mark.parametrize("which", [*SPLITS, "all"])
 def test_relevance_beats_the_naive_baseline_in_every_variant(which: str) -> None:
     for variant in ("title", "title+lede", "full"):
         ours = evaluation().figures("default", variant, which).relevance
@@ -97,7 +120,7 @@ def test_relevance_beats_the_naive_baseline_in_every_variant(which: str) -> None
         assert ours.precision >= 0.97, variant
 
 
-@pytest.mark.parametrize("which", [*HALVES, "all"])
+@pytest.mark.parametrize("which", [*SPLITS, "all"])
 def test_tags_on_full_text(which: str) -> None:
     figures = evaluation().figures("default", "full", which)
     for tag in TAGS:
@@ -107,7 +130,7 @@ def test_tags_on_full_text(which: str) -> None:
     assert abs(figures.mean_tags - figures.labelled_mean_tags) <= 0.5
 
 
-@pytest.mark.parametrize("which", [*HALVES, "all"])
+@pytest.mark.parametrize("which", [*SPLITS, "all"])
 def test_tag_recall_on_title_and_lede_beats_the_baseline(which: str) -> None:
     ours = evaluation().figures("default", "title+lede", which)
     naive = evaluation().figures("naive", "title+lede", which)
