@@ -146,7 +146,7 @@ class ProcessingSettings(_Strict):
     # Tags need evidence: a match in the title or lede (lede_words of the summary, else of the
     # text), else tag_mentions separate mentions in the whole article (a tag may set its own).
     lede_words: int = Field(60, ge=0, le=10_000)
-    tag_mentions: int = Field(3, ge=1, le=1000)
+    tag_mentions: int = Field(4, ge=1, le=1000)
 
 
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"
