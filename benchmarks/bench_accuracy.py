@@ -12,7 +12,10 @@ articles they were not tuned on; ``fresh``: articles written before the tags wer
 never tuned on, most of them 250-700 words long) and for both halves together (``all``, without
 the fresh split): relevance precision, recall and F1 per
 variant; per-tag precision and recall per variant; the mean number of tags per relevant
-article on full text against the labelled mean; relevance by family of articles.
+article on full text against the labelled mean; per-tag figures on full text again with 4 and 8
+sentences of other articles inserted deep in each body of the halves (remarks in passing, labels
+kept: what the mention thresholds do when a text is long and strays); relevance by family of
+articles.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--config config.yaml]
         [--errors tune|held|fresh|all]   # also list the articles judged wrongly
@@ -44,6 +47,7 @@ from borderwatch.accuracy import (  # noqa: E402
     evaluate,
     load_evaluation_set,
     naive_rules,
+    with_passing_remarks,
 )
 from borderwatch.config import load_config  # noqa: E402
 from borderwatch.plan import processing_rules  # noqa: E402
@@ -89,6 +93,30 @@ def tag_table(evaluation: Evaluation) -> None:
         "targets: full text P >= 0.90 and R >= 0.95 per tag, mean within 0.5 of the labelled "
         "mean; title+lede recall >= the baseline's + 0.05"
     )
+
+
+def passing_remarks_table(items: list, configs: dict) -> None:
+    """Tags on full text when single sentences of other articles are inserted deep in each
+    body (``with_passing_remarks``): what the mention thresholds do on longer, straying texts."""
+    print()
+    print(
+        "TAGS WITH PASSING REMARKS (full text; N sentences of other articles inserted deep in "
+        "each body, labels kept)"
+    )
+    print("                      " + "".join(f"{t:<12}" for t in TAGS) + "mean tags (labelled)")
+    for which in [s for s in HALVES if s in SETS or "all" in SETS]:
+        chosen = [i for i in items if i.split == which]
+        for count in (4, 8):
+            evaluation = evaluate(configs, with_passing_remarks(chosen, count))
+            for config in configs:
+                f = evaluation.figures(config, "full", which)
+                cells = "".join(
+                    f"{_f(f.tags[t].precision)}/{_f(f.tags[t].recall).strip():<5} " for t in TAGS
+                )
+                print(
+                    f"  {config:<8} {which:<5} N={count:<2} {cells}"
+                    f"{f.mean_tags:.2f} ({f.labelled_mean_tags:.2f})"
+                )
 
 
 def family_table(evaluation: Evaluation) -> None:
@@ -153,7 +181,8 @@ def main() -> None:
     begin = time.perf_counter()
     items = load_evaluation_set(LABELLED)
     rules = processing_rules(load_config(args.config))
-    evaluation = evaluate({"default": rules, "naive": naive_rules()}, items)
+    configs = {"default": rules, "naive": naive_rules()}
+    evaluation = evaluate(configs, items)
     counts = {which: sum(1 for i in items if i.split == which) for which in SPLITS}
     relevant = sum(i.relevant for i in items)
     print(
@@ -164,6 +193,7 @@ def main() -> None:
     print()
     relevance_table(evaluation)
     tag_table(evaluation)
+    passing_remarks_table(items, configs)
     family_table(evaluation)
     if args.errors:
         errors(evaluation, args.errors)

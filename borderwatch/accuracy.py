@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -347,3 +348,36 @@ def evaluate(configs: Mapping[str, ProcessingRules], items: Sequence[LabelledIte
         for variant in VARIANTS
     }
     return Evaluation(list(items), verdicts)
+
+
+# --------------------------------------------------------------------------- passing remarks
+
+_SENTENCE_END = re.compile(r"(?<=[.!?۔؟])\s+")
+
+
+def with_passing_remarks(items: Sequence[LabelledItem], count: int) -> list[LabelledItem]:
+    """The relevant ``items`` with ``count`` single sentences of other relevant items (same
+    language and split) inserted after their body, before the background paragraphs: remarks
+    in passing, deep in the text, about whatever those articles were about. Labels are kept.
+
+    The labelled set's articles are short, so their bodies alone seldom reach a tag's mention
+    threshold; this shows what a threshold does when a text is longer and strays, using only the
+    articles at hand (the tuning half, when tuning)."""
+    relevant = [i for i in items if i.relevant]
+    padded = []
+    for n, item in enumerate(relevant):
+        others = [
+            o
+            for o in relevant
+            if o.language == item.language and o.split == item.split and o.id != item.id
+        ]
+        remarks = []
+        for k in range(count if others else 0):
+            other = others[(7 * n + 13 * k) % len(others)]
+            sentences = [
+                s for s in _SENTENCE_END.split(" ".join(other.body.split())) if len(s.split()) > 6
+            ]
+            if sentences:
+                remarks.append(sentences[(n + k) % len(sentences)])
+        padded.append(replace(item, body="\n\n".join([item.body, *remarks])))
+    return padded

@@ -28,6 +28,7 @@ from borderwatch.accuracy import (
     half,
     load_evaluation_set,
     naive_rules,
+    with_passing_remarks,
 )
 from borderwatch.config import load_config
 from borderwatch.plan import processing_rules
@@ -153,3 +154,22 @@ def test_tags_discriminate_on_full_text() -> None:
         labelled = sum(tag in i.tags for i in relevant) / len(relevant)
         assert share <= labelled + 0.05, tag
     assert figures.mean_tags < 2
+
+
+def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
+    """Single sentences of other articles inserted deep in each body of the tuning half (what
+    long reports do in passing): the labels stay right. With the earlier threshold of three
+    mentions, trade fell to 0.71 and security to 0.81 here with four such sentences; measured
+    now: precision 0.92 or more, recall 0.97 or more, with four and with eight."""
+    tune = [i for i in items() if i.split == "tune"]
+    rules = processing_rules(load_config(ROOT / "config.yaml"))
+    for count in (4, 8):
+        padded = with_passing_remarks(tune, count)
+        assert len(padded) == sum(i.relevant for i in tune)
+        originals = {i.id: i for i in tune}
+        assert all(p.tags == originals[p.id].tags for p in padded)
+        assert sum(len(p.text) > len(originals[p.id].text) for p in padded) >= len(padded) * 0.9
+        figures = evaluate({"default": rules}, padded).figures("default", "full", "tune")
+        for tag in TAGS:
+            assert figures.tags[tag].precision >= 0.90, (count, tag)
+            assert figures.tags[tag].recall >= 0.95, (count, tag)
