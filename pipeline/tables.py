@@ -62,6 +62,11 @@ feed_state = Table(
     Column("entries_last", Integer),
     Column("last_new_item_at", DateTime),
     Column("flagged", Text),
+    # The lease of a planner that sent the target to a worker (migration 0012): the worker's
+    # outcome is written only while the token matches; an expired lease is due again.
+    Column("lease_owner", String(200)),
+    Column("lease_token", String(64)),
+    Column("lease_expires_at", DateTime),
     PrimaryKeyConstraint("source", "url"),
 )
 
@@ -208,6 +213,35 @@ ingested_batches = Table(
     Column("items", Integer, nullable=False),
     Column("ingested_at", DateTime, nullable=False),
     PrimaryKeyConstraint("batch_id", "chunk"),
+)
+
+# One row per ``borderwatch worker`` process: its last heartbeat and the shard it crawls
+# (migration 0012). ``borderwatch status`` lists them; a silent worker's row ages, nothing more.
+crawl_workers = Table(
+    "crawl_workers",
+    metadata,
+    Column("name", String(200), nullable=False),
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("heartbeat_at", DateTime, nullable=False),
+    Column("shard", Text),
+    Column("shards_done", Integer, nullable=False, server_default="0"),
+    PrimaryKeyConstraint("name"),
+)
+
+# Batches staged in the database, for workers on other machines (migration 0012): ``body`` is
+# the batch's JSON Lines; ``owner`` the identity of the database it was collected for. Deleted
+# in the transaction that records the batch's last chunk in ingested_batches.
+staged_batches = Table(
+    "staged_batches",
+    metadata,
+    Column("batch_id", String(200), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("published_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("batch_id"),
 )
 
 # Items a back end refused to store, set aside so that the rest of their chunk is stored: the

@@ -14,8 +14,9 @@ from pipeline.store import Store
 
 BATCH_ROWS = 2000
 # A copy is a database of its own: it keeps the identity it was created with, so that batches
-# staged for one of the two are never stored into the other.
-NOT_COPIED = frozenset({"database_info"})
+# staged for one of the two are never stored into the other. The workers' heartbeats describe
+# processes attached to the source database, not data.
+NOT_COPIED = frozenset({"database_info", "crawl_workers"})
 
 
 class TransferError(Exception):
