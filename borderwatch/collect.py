@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from borderwatch.config import Config
+from borderwatch.database_staging import DatabaseStaging
 from borderwatch.ingest import process_staging, staging_for
 from borderwatch.plan import crawl_options, feed_rows, plan_targets, processing_rules, source_rows
 from borderwatch.progress import Progress
@@ -68,6 +69,14 @@ class CollectReport:
     crawl_failed: bool = False
 
 
+def configured_staging(config: Config, store: Store) -> StagingArea | DatabaseStaging:
+    """Where this database's batches are staged: in the database itself when crawl workers on
+    other machines publish into it (``queue:``), else the local staging folder."""
+    if config.queue is not None:
+        return DatabaseStaging(store, config.staging_path)
+    return staging_for(store, StagingArea(config.staging_path))
+
+
 def sync_configuration(config: Config, store: Store) -> None:
     """Make the sources and feed_state tables reflect the configured sources."""
     store.sync_sources(source_rows(config))
@@ -79,24 +88,26 @@ def crawl_in_child(
     database_url: str,
     plan: list[dict],
     time_limit: int,
-    staging: StagingArea | None = None,
+    staging: StagingArea | DatabaseStaging | None = None,
 ) -> tuple[dict, bool, bool]:
     """Run the crawl in a child process; returns (report, timed_out, failed).
 
-    The items are staged in ``staging``: the database's own staging area (``staging_for``),
-    so that they are stored into no other database."""
+    The items are staged in ``staging``: the database's own staging area (``staging_for``, or
+    the database itself), so that they are stored into no other database. The child writes the
+    targets' outcomes after publishing the batch; a child that dies first writes none, and the
+    targets stay due with their old validators."""
     if staging is None:
         store = Store(database_url, create=False)
         try:
-            staging = staging_for(store, StagingArea(config.staging_path))
+            staging = configured_staging(config, store)
         finally:
             store.close()
-    job = {
-        "database": database_url,
-        "staging": str(staging.root),
-        "options": crawl_options(config),
-        "plan": plan,
-    }
+    job: dict = {"database": database_url, "options": crawl_options(config), "plan": plan}
+    if isinstance(staging, DatabaseStaging):
+        job["staging"] = str(staging.outgoing())
+        job["staging_base"] = str(staging.base)
+    else:
+        job["staging"] = str(staging.root)
     return run_child(job, time_limit, config.data_path)
 
 
@@ -115,6 +126,8 @@ def run_child(job: dict, time_limit: int, workdir: Path | None) -> tuple[dict, b
         workdir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="crawl-", dir=workdir))
     plan_path, report_path = work / "plan.json", work / "report.json"
+    # The child ends when this process does, however it ends (see crawl_child).
+    job = {**job, "parent": os.getpid()}
     plan_path.write_text(json.dumps(job, default=str), encoding="utf-8")
     command = [
         sys.executable,
@@ -195,10 +208,12 @@ def collect(config: Config, store: Store, database_url: str) -> CollectReport:
 
 def _collect_locked(config: Config, store: Store, database_url: str) -> CollectReport:
     sync_configuration(config, store)
+    if config.queue is not None:
+        return _plan_and_process(config, store, database_url)
     now = utcnow()
     plan = plan_targets(config, store.due_feeds(now))
     report = CollectReport(targets=len(plan))
-    staging = staging_for(store, StagingArea(config.staging_path))
+    staging = configured_staging(config, store)
     if plan:
         log.info("collect: %d targets due", len(plan))
         crawl, report.timed_out, report.crawl_failed = crawl_in_child(
@@ -212,13 +227,34 @@ def _collect_locked(config: Config, store: Store, database_url: str) -> CollectR
         report.staged = int(crawl.get("staged") or 0)
         report.parsed = int(crawl.get("parsed") or 0)
         report.articles = int(crawl.get("articles") or 0)
-        if report.timed_out or report.crawl_failed:
-            # A feed read before the crawl ended may list articles never fetched: read the
-            # planned targets in full next time (stored articles are still skipped).
-            store.forget_validators((t["source"], t["url"]) for t in plan)
+        # No repair is needed after a crawl that stopped early: its child wrote each target's
+        # validators only after publishing the batch (without them if it did not finish), and
+        # a child killed before that wrote none, so the targets are read in full again.
     progress = Progress("process", total=staging.pending_items() or None)
     result = process_staging(staging, store, processing_rules(config), progress=progress)
     progress.finish(f"items, {result.new} new, {result.relevant} relevant")
     report.new, report.relevant = result.new, result.relevant
+    prune_expired_text(config, store)
+    return report
+
+
+def _plan_and_process(config: Config, store: Store, database_url: str) -> CollectReport:
+    """With ``queue:``: lease the due targets and send them to the workers, then store what
+    the workers have published meanwhile (unless a worker is storing it right now)."""
+    from borderwatch.lock import LockHeld
+    from borderwatch.planner import PlannerRefused, plan_round
+
+    try:
+        planned = plan_round(config, store, database_url)
+    except PlannerRefused as exc:
+        raise CollectBusy(str(exc)) from None
+    report = CollectReport(targets=planned.targets)
+    staging = configured_staging(config, store)
+    try:
+        result = process_staging(staging, store, processing_rules(config), wait=False)
+    except LockHeld:
+        log.info("a worker is storing the staged batches: left to it")
+    else:
+        report.new, report.relevant = result.new, result.relevant
     prune_expired_text(config, store)
     return report

@@ -1,8 +1,10 @@
 """Entry point of the child process that runs one crawl (``python -m borderwatch.crawl_child``).
 
 The parent writes the plan as JSON and waits with a time limit; this process crawls, stages the
-items, writes a small JSON report and exits. A fresh process per crawl is what lets the daemon
-crawl again and again: Twisted's reactor cannot be restarted.
+items, publishes the batch, then writes the targets' fetch outcomes (validators, next fetch
+time: never before the batch they describe is published), writes a small JSON report and exits.
+It dies with its parent (a worker killed with SIGKILL leaves no crawl behind). A fresh process
+per crawl is what lets the daemon crawl again and again: Twisted's reactor cannot be restarted.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from borderwatch.crawl_state import StoreCrawlState
+from borderwatch.database_staging import DatabaseStaging
+from borderwatch.parent_watch import die_with_parent
 from crawler.crawl import run_crawl
 from crawler.state import MemoryState
 from pipeline.store import Store
@@ -31,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     handler.setLevel(logging.WARNING)
     logging.getLogger().addHandler(handler)
     job = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+    if job.get("parent"):
+        die_with_parent(int(job["parent"]))
     if job.get("check"):
         # ``sources check``: no database, no staging; the outcomes are the report.
         state = MemoryState()
@@ -42,10 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         store = Store(job["database"], create=False)
         try:
-            crawl = run_crawl(job["plan"], StoreCrawlState(store), job["staging"], job["options"])
+            state = StoreCrawlState(store, job["plan"])
+            crawl = run_crawl(job["plan"], state, job["staging"], job["options"])
+            if job.get("staging_base"):
+                # Staged in the database: the batch built locally is published by one INSERT.
+                DatabaseStaging(store, Path(job["staging_base"])).publish_folder(
+                    Path(job["staging"])
+                )
+            # Only now, with the batch published, may the validators and next fetch times go.
+            written, refused = state.commit(finished=crawl.finish_reason == "finished")
         finally:
             store.close()
         report = asdict(crawl)
+        report["outcomes_written"], report["outcomes_refused"] = written, refused
     Path(args.report).write_text(json.dumps(report, default=str), encoding="utf-8")
     return 0
 

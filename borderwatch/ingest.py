@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import sqlalchemy.exc
 
+from borderwatch.database_staging import DatabaseStaging
 from borderwatch.database_url import safe_url
 from borderwatch.item_dates import check_dates
 from borderwatch.lock import processing_lock
@@ -92,7 +93,10 @@ class StageReport:
 
 
 def staging_for(store: Store, staging: StagingArea) -> StagingArea:
-    """The staging area of ``store``'s database in the folder of ``staging``."""
+    """The staging area of ``store``'s database in the folder of ``staging`` (a staging area in
+    the database itself is returned as it is: it holds only that database's batches)."""
+    if isinstance(staging, DatabaseStaging):
+        return staging
     owner = Owner(store.identity(), safe_url(store.url))
     if staging.owner == owner:
         return staging
@@ -333,6 +337,7 @@ def _store(
                 store,
                 batch_id=chunk.batch_id,
                 chunk=chunk.number,
+                last=chunk.last,
             )
         except DATA_ERRORS as exc:
             analyzed.failure = exc
@@ -381,7 +386,7 @@ def _store_around_refused(chunk: _Chunk, rules: ProcessingRules, store: Store) -
 
     if pending:
         attempt(pending)
-    store.set_aside(chunk.batch_id, chunk.number, chunk.lines, refused)
+    store.set_aside(chunk.batch_id, chunk.number, chunk.lines, refused, release_batch=chunk.last)
     result.quarantined = len(refused)
     result.skipped = result.items - result.new
     return result

@@ -29,6 +29,8 @@ class CrawlReport:
     articles: int = 0
     staged: int = 0
     batch: str | None = None
+    # Why Scrapy closed the spider: "finished" when the crawl ran to its end.
+    finish_reason: str | None = None
 
 
 def build_settings(options: dict[str, Any], *, check_only: bool = False) -> Settings:
@@ -80,4 +82,5 @@ def run_crawl(
         articles=getattr(spider, "stats_articles", 0),
         staged=getattr(spider, "staged_items", 0),
         batch=getattr(spider, "staged_batch", None),
+        finish_reason=crawler.stats.get_value("finish_reason"),
     )

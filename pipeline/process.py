@@ -173,13 +173,15 @@ def store_prepared(
     *,
     batch_id: str | None = None,
     chunk: int = 0,
+    last: bool = False,
 ) -> ProcessResult:
     """Finish a chunk that ``prepare_chunk`` analyzed: identify its articles, drop stored
-    ones, assign stories, store."""
+    ones, assign stories, store. ``last``: the batch's last chunk (its row in the database's
+    staging, if any, goes in the same transaction)."""
     frame = identify_articles(frame, rules)
     frame = drop_stored(frame, store)
     frame = assign_to_stories(frame, rules, store)
-    return store_chunk(frame, n_items, rules, store, batch_id=batch_id, chunk=chunk)
+    return store_chunk(frame, n_items, rules, store, batch_id=batch_id, chunk=chunk, last=last)
 
 
 def store_chunk(
@@ -190,9 +192,14 @@ def store_chunk(
     *,
     batch_id: str | None = None,
     chunk: int = 0,
+    last: bool = False,
 ) -> ProcessResult:
     figures = store.save_articles(
-        frame, batch_id=batch_id, chunk=chunk, index_days=rules.index_days
+        frame,
+        batch_id=batch_id,
+        chunk=chunk,
+        index_days=rules.index_days,
+        release_batch=last and batch_id is not None,
     )
     return ProcessResult(
         items=n_items,

@@ -33,6 +33,7 @@ from pipeline.engine import make_engine
 from pipeline.schema import (
     article_tags,
     articles,
+    crawl_workers,
     database_info,
     digests,
     feed_state,
@@ -41,6 +42,7 @@ from pipeline.schema import (
     quarantine,
     runs,
     sources,
+    staged_batches,
     story_keys,
     story_signatures,
 )
@@ -304,6 +306,7 @@ class Store:
         batch_id: str | None = None,
         chunk: int = 0,
         index_days: int | None = None,
+        release_batch: bool = False,
     ) -> dict[str, int]:
         """Store processed articles, their tags and stories, and recompute coverage; atomically.
 
@@ -340,6 +343,8 @@ class Store:
                         "ingested_at": utcnow(),
                     },
                 )
+                if release_batch:
+                    self._release_batch(conn, batch_id)
         return {
             "new": len(fresh),
             "relevant": int(fresh["relevant"].sum()) if len(fresh) else 0,
@@ -368,10 +373,17 @@ class Store:
         return self._identity
 
     def set_aside(
-        self, batch_id: str, chunk: int, items: int, refused: Sequence[tuple[int, str, str]]
+        self,
+        batch_id: str,
+        chunk: int,
+        items: int,
+        refused: Sequence[tuple[int, str, str]],
+        *,
+        release_batch: bool = False,
     ) -> None:
         """Record items a back end refused, (line, item as JSON, error) each, in ``quarantine``
-        and mark the chunk stored, in one transaction (the rest of the chunk is stored)."""
+        and mark the chunk stored, in one transaction (the rest of the chunk is stored);
+        ``release_batch`` as for ``save_articles``."""
         now = utcnow()
         with self.transaction() as conn:
             if refused:
@@ -396,6 +408,8 @@ class Store:
                     insert(ingested_batches),
                     {"batch_id": batch_id, "chunk": chunk, "items": items, "ingested_at": now},
                 )
+            if release_batch:
+                self._release_batch(conn, batch_id)
 
     def quarantined(self, limit: int | None = None) -> pd.DataFrame:
         """The items set aside, oldest first: batch_id, line, error, quarantined_at, item."""
@@ -418,6 +432,86 @@ class Store:
             )
         ).first()
         return row is not None
+
+    @staticmethod
+    def _release_batch(conn: Connection, batch_id: str) -> None:
+        conn.execute(delete(staged_batches).where(staged_batches.c.batch_id == batch_id))
+
+    # -- batches staged in the database ---------------------------------------------------------
+    def publish_batch(self, batch_id: str, owner: str, items: int, body: bytes) -> None:
+        """Stage a batch in the database: one committed INSERT (a repeat adds nothing)."""
+        stmt = self._insert(staged_batches).on_conflict_do_nothing(
+            index_elements=[staged_batches.c.batch_id]
+        )
+        with self.transaction() as conn:
+            conn.execute(
+                stmt,
+                {
+                    "batch_id": batch_id,
+                    "owner": owner,
+                    "items": items,
+                    "body": body,
+                    "published_at": utcnow(),
+                },
+            )
+
+    def staged_batch_list(self) -> list[tuple[str, int]]:
+        """(batch_id, items) of the batches staged in the database, oldest first."""
+        query = select(staged_batches.c.batch_id, staged_batches.c["items"]).order_by(
+            staged_batches.c.batch_id
+        )
+        with self.engine.connect() as conn:
+            return [(r[0], int(r[1])) for r in conn.execute(query)]
+
+    def staged_batch_body(self, batch_id: str) -> bytes | None:
+        query = select(staged_batches.c.body).where(staged_batches.c.batch_id == batch_id)
+        with self.engine.connect() as conn:
+            body = conn.execute(query).scalar_one_or_none()
+        return bytes(body) if body is not None else None
+
+    def delete_staged_batch(self, batch_id: str) -> None:
+        with self.transaction() as conn:
+            self._release_batch(conn, batch_id)
+
+    # -- crawl workers --------------------------------------------------------------------------
+    def worker_heartbeat(
+        self, name: str, host: str, pid: int, started_at: dt.datetime, shard: str | None
+    ) -> None:
+        """Insert or refresh a worker's row (its heartbeat and the shard it crawls)."""
+        stmt = self._insert(crawl_workers)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[crawl_workers.c.name],
+            set_={"heartbeat_at": stmt.excluded.heartbeat_at, "shard": stmt.excluded.shard},
+        )
+        with self.transaction() as conn:
+            conn.execute(
+                stmt,
+                {
+                    "name": name,
+                    "host": host,
+                    "pid": pid,
+                    "started_at": started_at,
+                    "heartbeat_at": utcnow(),
+                    "shard": shard,
+                    "shards_done": 0,
+                },
+            )
+
+    def worker_finished_shard(self, name: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                update(crawl_workers)
+                .where(crawl_workers.c.name == name)
+                .values(shards_done=crawl_workers.c.shards_done + 1, shard=None)
+            )
+
+    def remove_worker(self, name: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(delete(crawl_workers).where(crawl_workers.c.name == name))
+
+    def workers(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(select(crawl_workers).order_by(crawl_workers.c.name), conn)
 
     def batch_done(self, batch_id: str, chunk: int = 0) -> bool:
         with self.engine.connect() as conn:
@@ -834,21 +928,118 @@ class Store:
             return pd.read_sql(select(feed_state), conn)
 
     def due_feeds(self, now: dt.datetime) -> list[dict[str, Any]]:
-        """Fetch targets whose next fetch time has come (or that were never fetched)."""
-        query = select(feed_state).where(
-            (feed_state.c.next_fetch_at.is_(None)) | (feed_state.c.next_fetch_at <= now)
-        )
+        """Fetch targets whose next fetch time has come (or that were never fetched), leaving out
+        those a worker holds a live lease on."""
+        query = select(feed_state).where(_due(now))
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    def record_fetch(self, source: str, url: str, values: dict[str, Any]) -> None:
-        """Store what one fetch of a target learned (validators, status, next fetch time)."""
+    def feed_state_rows(self, targets: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        """The feed_state rows of these (source, url) targets that exist."""
+        wanted = set(targets)
+        sources_wanted = sorted({source for source, _url in wanted})
+        if not sources_wanted:
+            return []
+        query = select(feed_state).where(feed_state.c.source.in_(sources_wanted))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        return [row for row in rows if (row["source"], row["url"]) in wanted]
+
+    def lease_due_feeds(
+        self, now: dt.datetime, owner: str, seconds: int, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Lease the due targets to ``owner`` for ``seconds``, each with a token of its own, and
+        return them (with ``lease_token``). On PostgreSQL the rows are taken with
+        ``FOR UPDATE SKIP LOCKED``, so two planners never lease one target."""
+        query = select(feed_state).where(_due(now)).order_by(feed_state.c.source, feed_state.c.url)
+        if limit is not None:
+            query = query.limit(limit)
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        expires = now + dt.timedelta(seconds=seconds)
+        leased = []
+        with self.transaction() as conn:
+            for row in conn.execute(query).all():
+                token = uuid.uuid4().hex
+                conn.execute(
+                    update(feed_state)
+                    .where(feed_state.c.source == row.source, feed_state.c.url == row.url)
+                    .values(lease_owner=owner, lease_token=token, lease_expires_at=expires)
+                )
+                leased.append(
+                    {
+                        **row._mapping,
+                        "lease_owner": owner,
+                        "lease_token": token,
+                        "lease_expires_at": expires,
+                    }
+                )
+        return leased
+
+    def extend_leases(self, tokens: Sequence[str], until: dt.datetime) -> int:
+        """Push the expiry of the leases with these tokens to ``until``; how many still held."""
+        if not tokens:
+            return 0
+        with self.transaction() as conn:
+            return conn.execute(
+                update(feed_state)
+                .where(feed_state.c.lease_token.in_(list(tokens)))
+                .values(lease_expires_at=until)
+            ).rowcount
+
+    def release_leases(self, tokens: Sequence[str]) -> None:
+        """End the leases with these tokens without an outcome: the targets are due again."""
+        if not tokens:
+            return
         with self.transaction() as conn:
             conn.execute(
                 update(feed_state)
-                .where(feed_state.c.source == source, feed_state.c.url == url)
-                .values(**values)
+                .where(feed_state.c.lease_token.in_(list(tokens)))
+                .values(lease_owner=None, lease_token=None, lease_expires_at=None)
             )
+
+    def leases(self) -> pd.DataFrame:
+        """Targets under lease: source, url, lease_owner, lease_expires_at."""
+        query = (
+            select(
+                feed_state.c.source,
+                feed_state.c.url,
+                feed_state.c.lease_owner,
+                feed_state.c.lease_expires_at,
+            )
+            .where(feed_state.c.lease_token.is_not(None))
+            .order_by(feed_state.c.lease_expires_at)
+        )
+        with self.engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    def record_fetch(
+        self,
+        source: str,
+        url: str,
+        values: dict[str, Any],
+        lease_token: str | None = None,
+    ) -> bool:
+        """Store what one fetch of a target learned (validators, status, next fetch time) and
+        end its lease; returns whether it was written.
+
+        With ``lease_token``, only while the target's lease still carries that token (a worker
+        whose lease was taken over writes nothing). Without one, only while no live lease of a
+        worker covers the target."""
+        now = utcnow()
+        where = [feed_state.c.source == source, feed_state.c.url == url]
+        if lease_token is not None:
+            where.append(feed_state.c.lease_token == lease_token)
+        else:
+            where.append(
+                feed_state.c.lease_token.is_(None) | (feed_state.c.lease_expires_at <= now)
+            )
+        cleared = {"lease_owner": None, "lease_token": None, "lease_expires_at": None}
+        with self.transaction() as conn:
+            written = conn.execute(
+                update(feed_state).where(*where).values(**values, **cleared)
+            ).rowcount
+        return bool(written)
 
     # -- runs -----------------------------------------------------------------------------------
     def start_run(self, job: str) -> int:
@@ -922,6 +1113,13 @@ class Store:
         table = metadata.tables[table_name]
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _due(now: dt.datetime) -> Any:
+    """Targets due at ``now``: their next fetch time has come and no live lease covers them."""
+    next_due = feed_state.c.next_fetch_at.is_(None) | (feed_state.c.next_fetch_at <= now)
+    unleased = feed_state.c.lease_expires_at.is_(None) | (feed_state.c.lease_expires_at <= now)
+    return next_due & unleased
 
 
 def _discovered_sources(frame: pd.DataFrame) -> list[dict[str, Any]]:
