@@ -140,6 +140,32 @@ class CollectSettings(_Strict):
         return self
 
 
+class QueueSettings(_Strict):
+    """``queue:``: crawl on many machines. The daemon plans and sends shards of due targets to
+    ``borderwatch worker`` processes through a Redis broker (Dramatiq); without this section
+    everything runs in one process as before (docs/scale-out.md)."""
+
+    broker: str
+    namespace: str = Field("borderwatch", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    lease: Duration = parse_duration("30m")
+    worker_timeout: Duration = parse_duration("60s")
+
+    @field_validator("broker")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if not re.match(r"^(redis|rediss|unix)://", value):
+            raise ValueError(
+                f"expected a Redis URL such as redis://127.0.0.1:6379/0, got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_heartbeats(self) -> QueueSettings:
+        if self.lease < 2 * self.worker_timeout:
+            raise ValueError("lease must be at least twice worker_timeout")
+        return self
+
+
 class ProcessingSettings(_Strict):
     story_window_days: int = Field(14, ge=1, le=365)
     near_duplicate_threshold: float = Field(0.4, gt=0, le=1)
@@ -364,6 +390,7 @@ class Config(_Strict):
     database: str | None = None
     text_retention_days: int | None = Field(None, ge=1, le=36500, strict=True)
     collect: CollectSettings = CollectSettings()
+    queue: QueueSettings | None = None
     processing: ProcessingSettings = ProcessingSettings()
     topic: Annotated[TopicSettings, BeforeValidator(_query_from_text)]
     tags: dict[str, Annotated[TagSettings, BeforeValidator(_query_from_text)]] = {}

@@ -202,9 +202,25 @@ class Daemon:
                 f"another borderwatch daemon is already running on this database ({exc})"
             ) from None
         try:
-            self._run_locked()
+            if self.config.queue is not None:
+                self._run_planner()
+            else:
+                self._run_locked()
         finally:
             self._lock.release()
+
+    def _run_planner(self) -> None:
+        """With ``queue:``: the daemon is the database's one planner for as long as it runs."""
+        from borderwatch.planner import PlannerRefused, hold_plan_lock, release_plan_lock
+
+        try:
+            hold_plan_lock(self.database_url)
+        except PlannerRefused as exc:
+            raise DaemonRefused(str(exc)) from None
+        try:
+            self._run_locked()
+        finally:
+            release_plan_lock(self.database_url)
 
     def _run_locked(self) -> None:
         from pipeline.store import Store

@@ -22,6 +22,8 @@ from typing import Any
 DAEMON = "daemon"
 COLLECT = "collect"
 PROCESS = "process"
+# The one process that leases due targets and sends them to workers (`queue:` configured).
+PLAN = "plan"
 # Seconds between two attempts to take a lock that is held.
 POLL_SECONDS = 0.2
 

@@ -25,6 +25,8 @@ def status(app: App) -> None:
     running = DatabaseLock(app.database_url, DAEMON).is_held_elsewhere()
     click.echo(f"daemon: {'running' if running else 'not running'} ({safe_url(app.database_url)})")
     _staging_lines(config, store)
+    if config.queue is not None:
+        _queue_lines(config, store, now)
 
     last = store.last_runs()
     click.echo("\nlast runs (UTC):")
@@ -132,6 +134,50 @@ def _first_line(value: Any) -> str:
     lines = value.strip().splitlines()
     text = lines[-1] if lines[0].startswith("Traceback") else lines[0]
     return text[:80]
+
+
+def _queue_lines(config: Any, store: Any, now: dt.datetime) -> None:
+    """The crawl workers, the shards waiting on the queue and the targets under lease."""
+    staged = store.staged_batch_list()
+    click.echo(
+        f"database staging: {len(staged)} batches waiting"
+        + (f" ({sum(items for _b, items in staged):,} items)" if staged else "")
+    )
+    workers = store.workers()
+    timeout = config.queue.worker_timeout
+    click.echo(f"\nworkers ({len(workers)}):")
+    rows = []
+    for w in workers.to_dict("records"):
+        age = (now - w["heartbeat_at"].to_pydatetime()).total_seconds()
+        state = "alive" if age <= timeout else f"silent for {age:.0f}s"
+        rows.append(
+            [w["name"], state, _time(w["started_at"]), w["shard"] or "", str(w["shards_done"])]
+        )
+    header = ["worker", "state", "started", "crawling", "shards done"]
+    _table(header, rows or [["(none)"] + [""] * 4])
+    from borderwatch.work_queue import make_broker, queued_shards
+
+    broker = make_broker(config.queue)
+    try:
+        waiting, out = queued_shards(broker)
+    except Exception as exc:  # the broker may be down: say so, show the rest
+        click.echo(f"\nqueue: the broker cannot be reached ({str(exc).splitlines()[0]})")
+    else:
+        names = ", ".join(m.shard for m in waiting[:10]) + (" ..." if len(waiting) > 10 else "")
+        click.echo(
+            f"\nqueue: {len(waiting)} shards waiting{': ' + names if waiting else ''}; "
+            f"{out} with workers"
+        )
+    finally:
+        broker.close()
+    leases = store.leases()
+    live = int((leases["lease_expires_at"] > now).sum()) if len(leases) else 0
+    click.echo(f"leases: {live} live, {len(leases) - live} expired (due again)")
+    for lease in leases.head(10).to_dict("records"):
+        click.echo(
+            f"  {lease['source']} {lease['url']}: {lease['lease_owner']}, "
+            f"until {_time(lease['lease_expires_at'])}"
+        )
 
 
 def _staging_lines(config: Any, store: Any) -> None:
