@@ -65,7 +65,7 @@ class MultiHostSite:
             f"<link>{self.article_url(host, n)}</link>"
             f"<guid>{self.article_url(host, n)}</guid>"
             f"<pubDate>Mon, 27 Oct 2025 0{n % 10}:00:00 GMT</pubDate>"
-            f"<description>Officials from Islamabad and Kabul met at Torkham ({host} {n}).</description>"
+            f"<description>Officials of Islamabad and Kabul met ({host} {n}).</description>"
             "</item>"
             for n in range(self.articles)
         )
