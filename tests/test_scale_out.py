@@ -52,6 +52,8 @@ def _assert_stored_once(database: Database, site: MultiHostSite) -> None:
 
 
 def _assert_one_crawl_per_host(site: MultiHostSite, per_domain: int) -> None:
+    # Only meaningful with a download delay: with none, Scrapy 2.19 starts every queued request
+    # of a host at once, whatever its concurrency limit.
     for host, requests in _by_host(site.requests()).items():
         intervals = [(r.start, r.end) for r in requests]
         assert max_concurrency(intervals) <= per_domain, f"{host} was crawled twice at once"
@@ -65,7 +67,13 @@ def test_killing_a_worker_group_mid_crawl_loses_and_doubles_nothing(tmp_path: Pa
         redis_namespace() as namespace,
     ):
         config = scale_config(
-            tmp_path, site, url, SHARED_REDIS, namespace, concurrency_per_domain=1
+            tmp_path,
+            site,
+            url,
+            SHARED_REDIS,
+            namespace,
+            concurrency_per_domain=1,
+            download_delay=0.1,
         )
         database = Database(url)
         workers = Workers(config, tmp_path / "logs")
@@ -118,7 +126,13 @@ def test_a_killed_worker_takes_its_crawl_child_with_it(tmp_path: Path) -> None:
         redis_namespace() as namespace,
     ):
         config = scale_config(
-            tmp_path, site, url, SHARED_REDIS, namespace, concurrency_per_domain=1
+            tmp_path,
+            site,
+            url,
+            SHARED_REDIS,
+            namespace,
+            concurrency_per_domain=1,
+            download_delay=0.1,
         )
         database = Database(url)
         workers = Workers(config, tmp_path / "logs")
@@ -343,7 +357,7 @@ def test_a_broker_that_loses_its_queue_loses_no_target(tmp_path: Path) -> None:
         serve_multi_host_site(hosts=4, articles=3, latency=0.05) as site,
         postgres_schema() as url,
     ):
-        config = scale_config(tmp_path, site, url, broker.url, "borderwatch")
+        config = scale_config(tmp_path, site, url, broker.url, "borderwatch", download_delay=0.1)
         database = Database(url)
         workers = Workers(config, tmp_path / "logs")
         try:
