@@ -170,6 +170,7 @@ def test_a_killed_worker_takes_its_crawl_child_with_it(tmp_path: Path) -> None:
 
 def _politeness(tmp_path: Path, count: int) -> dict[str, tuple[int, float]]:
     """Per host: the most requests in flight at once and the shortest gap between two."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     with (
         serve_multi_host_site(hosts=4, articles=4, latency=0.05) as site,
         postgres_schema() as url,
@@ -377,3 +378,23 @@ def test_a_broker_that_loses_its_queue_loses_no_target(tmp_path: Path) -> None:
             workers.stop()
             broker.kill()
             database.close()
+
+
+def test_a_worker_without_a_queue_or_with_a_bad_broker_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """Bad input: one clear line and exit status 2."""
+    from tests.support.config import base_config, write_config
+
+    config = write_config(tmp_path, base_config(tmp_path))
+    result = run_cli(config, "worker", timeout=60)
+    assert result.returncode == 2
+    assert "has no queue: section" in result.stderr
+    assert "Traceback" not in result.stderr
+    raw = base_config(tmp_path)
+    raw["queue"] = {"broker": "http://127.0.0.1:6379/0"}
+    config = write_config(tmp_path, raw)
+    result = run_cli(config, "worker", timeout=60)
+    assert result.returncode == 2
+    assert "queue.broker" in result.stderr and "expected a Redis URL" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
