@@ -16,7 +16,7 @@ extracted with crawler.extract, in this process) and the processor's items/s (a 
 PostgreSQL stored by ``process_staging``). ``--repeat`` runs each measurement that many times;
 medians are printed. Nothing leaves 127.0.0.0/8.
 
-    .venv/bin/python benchmarks/bench_scale_out.py [--repeat 1] [--hosts 8] [--articles 20]
+    .venv/bin/python benchmarks/bench_scale_out.py [--repeat 1] [--hosts 8] [--articles 40]
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from tests.support.scale_out import (  # noqa: E402
     Database,
     OwnRedis,
     Workers,
-    crawl_until_settled,
     postgres_schema,
+    run_cli,
     scale_config,
     wait_for,
 )
@@ -108,6 +108,7 @@ class MemoryWatch:
 def crawl_with_workers(site: MultiHostSite, count: int, work: Path, broker: OwnRedis) -> dict:
     """One run of the whole site with ``count`` workers."""
     site.clear_log()
+    work.mkdir(parents=True, exist_ok=True)
     redis.Redis.from_url(broker.url).flushdb()  # the benchmark's own server, never 6379
     with postgres_schema() as url:
         config = scale_config(work, site, url, broker.url, "bench", lease=600)
@@ -122,8 +123,13 @@ def crawl_with_workers(site: MultiHostSite, count: int, work: Path, broker: OwnR
             )
             with MemoryWatch([p.pid for p in processes]) as memory:
                 start = time.perf_counter()
-                crawl_until_settled(config, database, len(site.hosts), timeout=900)
+                assert run_cli(config, "collect").returncode == 0  # one planning round
+                wait_for(lambda: _crawled(database, len(site.hosts)), 900, "the crawl", 0.2)
+                if not database.settled(len(site.hosts)):
+                    # The last batch, published while another worker held the processing lock.
+                    assert run_cli(config, "collect").returncode == 0
                 seconds = time.perf_counter() - start
+            assert database.settled(len(site.hosts))
             stored = set(database.article_urls())
         finally:
             workers.stop()
@@ -141,8 +147,21 @@ def crawl_with_workers(site: MultiHostSite, count: int, work: Path, broker: OwnR
     }
 
 
+def _crawled(database: Database, targets: int) -> bool:
+    """Every target crawled and unleased; nothing staged, or nothing more coming."""
+    if database.settled(targets):
+        return True
+    done = database.scalar(
+        "SELECT count(*) FROM feed_state WHERE lease_token IS NULL "
+        "AND next_fetch_at > (now() AT TIME ZONE 'UTC')"
+    )
+    busy = database.scalar("SELECT count(*) FROM crawl_workers WHERE shard IS NOT NULL")
+    return done == targets and busy == 0
+
+
 def processor_rate(items: int, work: Path) -> float:
     """Items/s of process_staging over one batch staged in PostgreSQL."""
+    work.mkdir(parents=True, exist_ok=True)
     config = make_config(work, base_config(work))
     with postgres_schema() as url:
         store = Store(url)
@@ -170,7 +189,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--hosts", type=int, default=8)
-    parser.add_argument("--articles", type=int, default=20, help="articles per host")
+    parser.add_argument("--articles", type=int, default=40, help="articles per host")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--processor-items", type=int, default=4000)
     args = parser.parse_args()
