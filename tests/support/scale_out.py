@@ -19,10 +19,9 @@ import redis
 from sqlalchemy import create_engine, text
 
 from pipeline.store import Store
-from tests.support.config import REPO, base_config, write_config
+from tests.support.config import PG_ENV, REPO, base_config, write_config
 from tests.support.multi_host_site import MultiHostSite
 
-PG_ENV = "BORDERWATCH_TEST_DATABASE_URL"
 # The machine's Redis: a db number of the tests' own, and a key prefix per test.
 SHARED_REDIS = "redis://127.0.0.1:6379/13"
 LEASE_SECONDS = 8
