@@ -14,6 +14,9 @@ long-running reader (the explorer) can answer the next report of the same query 
 Such a reader also keeps a ``HeadlineIndex``: every article's normalized headline and summary
 in memory, extended with the newer articles before each search, so that a new query over them
 costs only the matching (reading and normalizing 100,000 articles costs several times more).
+The index also knows which articles contain which words (``pipeline.word_index``): a query is
+evaluated only on the articles that contain its words, a superset of its matches, so the answer
+is the evaluator's and the cost follows the candidates rather than the whole history.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from borderwatch.reports.selection import Selection
 from pipeline.query import Query, first_matching_clause, first_matching_name
 from pipeline.schema import articles, sources
 from pipeline.textnorm import normalize_many
+from pipeline.word_index import WordIndex
 
 # Articles read, normalized and matched per round trip: bounds memory on long histories.
 _CHUNK = 20_000
@@ -64,7 +68,8 @@ class ArticleMatcher:
         self.match_in = match_in
         self.source_keys = source_keys
         self.headlines = headlines if match_in == "headline" else None
-        self.searched = 0  # articles read and matched so far
+        self.searched = 0  # articles the query was answered for so far
+        self.evaluated = 0  # of which the evaluator read (the others contain none of its words)
         self._lock = threading.Lock()
         self._covered = False
         self._first: dt.date | None = None  # searched range; None = unbounded
@@ -100,16 +105,18 @@ class ArticleMatcher:
 
     def _search(self, store: Any, first: dt.date | None, last: dt.date | None) -> None:
         if self.headlines is not None and self.headlines.refresh(store):
-            ids, days, texts = self.headlines.select(
+            ids, days, texts, considered = self.headlines.select(
                 relevant_only=self.within == "topic",
                 source_keys=self.source_keys,
                 first=first,
                 last=last,
+                query=self.query,
             )
             found = self._test(texts)
             self._ids.append(ids[found])
             self._days.append(days[found])
-            self.searched += len(texts)
+            self.searched += considered
+            self.evaluated += len(texts)
             return
         a = articles.c
         fields = [a.title, a.summary] + ([a.text] if self.match_in == "text" else [])
@@ -129,6 +136,7 @@ class ArticleMatcher:
                 self._ids.append(np.asarray(columns[0], dtype=np.int64)[found])
                 self._days.append(_days(columns[1])[found])
             self.searched += len(columns[0])
+            self.evaluated += len(columns[0])
 
     def _test(self, documents: list[str]) -> np.ndarray:
         """Which of the normalized documents the query matches (the query language's own
@@ -138,9 +146,37 @@ class ArticleMatcher:
         return np.fromiter((test(doc, True) for doc in documents), dtype=bool, count=len(documents))
 
 
+class _Part:
+    """A run of consecutive articles of a ``HeadlineIndex``, with the index of their words."""
+
+    __slots__ = ("ids", "days", "codes", "relevant", "texts", "words")
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        days: np.ndarray,
+        codes: np.ndarray,
+        relevant: np.ndarray,
+        texts: list[str],
+    ) -> None:
+        self.ids, self.days, self.codes, self.relevant = ids, days, codes, relevant
+        self.texts = texts
+        self.words = WordIndex(texts)
+
+    def extended(self, other: _Part) -> _Part:
+        return _Part(
+            np.concatenate([self.ids, other.ids]),
+            np.concatenate([self.days, other.days]),
+            np.concatenate([self.codes, other.codes]),
+            np.concatenate([self.relevant, other.relevant]),
+            self.texts + other.texts,
+        )
+
+
 class HeadlineIndex:
     """Every stored article's normalized headline and summary, in memory, with its id, day,
-    outlet and relevance: what a query over headlines reads, without reading the database.
+    outlet and relevance, and an index of their words (``pipeline.word_index``): what a query
+    over headlines reads, without reading the database, and the few articles it can match.
 
     ``refresh`` adds the articles stored since the last call (an article's headline, summary,
     day, outlet and relevance never change once stored). Safe to share between threads.
@@ -152,7 +188,7 @@ class HeadlineIndex:
         self._newest = 0
         self._count = 0
         self._too_many = False
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]] = []
+        self._parts: list[_Part] = []
         self._joined: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
         self._joined = None
         self._codes: dict[str, int] = {}
@@ -180,8 +216,12 @@ class HeadlineIndex:
                     count=len(ids),
                 )
                 relevant = np.asarray([bool(v) for v in columns[3]], dtype=bool)
-                texts = matching_texts(columns[4:])
-                self._parts.append((ids, _days(columns[1]), codes, relevant, texts))
+                part = _Part(ids, _days(columns[1]), codes, relevant, matching_texts(columns[4:]))
+                # The few articles stored between two queries join the last part (its word
+                # index is made again), so the parts stay about _CHUNK articles each.
+                if self._parts and len(self._parts[-1].ids) + len(ids) <= _CHUNK:
+                    part = self._parts.pop().extended(part)
+                self._parts.append(part)
                 self._newest = int(ids[-1])
                 self._joined = None
             return True
@@ -193,20 +233,27 @@ class HeadlineIndex:
         source_keys: tuple[str, ...] | None,
         first: dt.date | None,
         last: dt.date | None,
-    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """(ids, days, normalized texts) of the articles that meet the filters."""
+        query: Query | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+        """(ids, days, normalized texts, how many articles met the filters) of the articles
+        that meet the filters and, with ``query``, that the query might match (a superset of
+        its matches, from the word index: the caller's evaluator decides)."""
         with self._lock:
             if self._joined is None:
                 empty = (_NO_IDS, _NO_IDS.astype("datetime64[D]"), _NO_IDS.astype(np.int32))
-                parts = self._parts or [(*empty, _NO_IDS.astype(bool), [])]
-                texts = np.empty(sum(len(p[4]) for p in parts), dtype=object)
-                texts[:] = [t for p in parts for t in p[4]]
+                parts = self._parts or [_Part(*empty, _NO_IDS.astype(bool), [])]
+                texts = np.empty(sum(len(p.texts) for p in parts), dtype=object)
+                texts[:] = [t for p in parts for t in p.texts]
                 self._joined = (
-                    *(np.concatenate([p[k] for p in parts]) for k in range(4)),
+                    np.concatenate([p.ids for p in parts]),
+                    np.concatenate([p.days for p in parts]),
+                    np.concatenate([p.codes for p in parts]),
+                    np.concatenate([p.relevant for p in parts]),
                     texts,
                 )
             ids, days, codes, relevant, texts = self._joined
             codes_of = dict(self._codes)
+            indexes = [p.words for p in self._parts]
         keep = np.ones(len(ids), dtype=bool)
         if relevant_only:
             keep &= relevant
@@ -217,7 +264,17 @@ class HeadlineIndex:
             keep &= days >= np.datetime64(first, "D")
         if last is not None:
             keep &= days <= np.datetime64(last, "D")
-        return ids[keep], days[keep], texts[keep].tolist()
+        considered = int(keep.sum())
+        if query is not None and indexes:
+            masks = [index.candidates(query.root) for index in indexes]
+            if any(mask is not None for mask in masks):
+                keep &= np.concatenate(
+                    [
+                        np.ones(len(i), dtype=bool) if m is None else m
+                        for i, m in zip(indexes, masks, strict=True)
+                    ]
+                )
+        return ids[keep], days[keep], texts[keep].tolist(), considered
 
 
 def read_columns(store: Any, statement: Any) -> Iterator[list[tuple[Any, ...]]]:
