@@ -113,11 +113,21 @@ class ExplorerApp:
         return handler
 
     def _page(self, name: str, request: Request) -> Response:
+        # A page is drawn once for the current state of the data, like the reports it shows:
+        # the readers after the first get the same document (see Explorer.kept).
+        drawn, (status, body) = self.explorer.kept(
+            ("page", name, request.url.query), lambda: self._draw(name, request)
+        )
+        headers = {"x-borderwatch-page": "drawn" if drawn else "kept"}
+        return HTMLResponse(body, status_code=status, headers=headers)
+
+    def _draw(self, name: str, request: Request) -> tuple[int, str]:
         page = BUILDERS[name](self.explorer, request.query_params)
         if page.status == 200:
             page.build_all(self.explorer)
         context = views.context(self.explorer, page)
-        return self._html(f"{name}.html", page.status, page=page, **context)
+        response = self._html(f"{name}.html", page.status, page=page, **context)
+        return page.status, bytes(response.body).decode("utf-8")
 
     # -- downloads ----------------------------------------------------------------------------
     def download(self, request: Request) -> Response:

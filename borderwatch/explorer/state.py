@@ -8,8 +8,8 @@ import datetime as dt
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -21,6 +21,8 @@ from borderwatch.reports.matches import HeadlineIndex
 from borderwatch.reports.report import Report
 from borderwatch.reports.selection import Selection, data_range
 from pipeline.schema import articles, feed_state, runs, sources
+
+T = TypeVar("T")
 
 # Matchers kept: a handful of queries an analyst is refining, each over its outlets.
 MATCHERS_KEPT = 16
@@ -112,9 +114,21 @@ class Explorer:
         try:
             return self.reports[key]
         except KeyError:
-            built = call.build(self.store, self.config)
+            built = call.build(self.store, self.config, topic=self.topic)
             self.reports[key] = built
             return built
+
+    def kept(self, key: tuple[Any, ...], draw: Callable[[], T]) -> tuple[bool, T]:
+        """(whether it was drawn now, the value): what ``draw`` returns, made once for the
+        current state of the data and the day, like the reports (a page, the outlet table).
+        Only values ``draw`` returns are kept: an exception keeps nothing."""
+        self.reports.check_version(self.data_version())
+        key = ("kept", self.today(), *key)
+        try:
+            return False, self.reports[key]
+        except KeyError:
+            value = self.reports[key] = draw()
+            return True, value
 
     def data_version(self) -> tuple[Any, ...]:
         """What changes whenever anything a report reads changes (three indexed look-ups),
@@ -164,6 +178,9 @@ class Explorer:
 
     def source_table(self) -> pd.DataFrame:
         """Every outlet: key, name, country, language, origin, domain; by name."""
+        return self.kept(("sources",), self._read_sources)[1]
+
+    def _read_sources(self) -> pd.DataFrame:
         frame = self.store.read_sql(
             select(
                 sources.c.key,

@@ -51,9 +51,11 @@ class ReportCall:
     def option(self, key: str) -> Any:
         return dict(self.options)[key]
 
-    def build(self, store: Any, config: Any) -> Report:
+    def build(self, store: Any, config: Any, *, topic: Any = None) -> Report:
         """The report, from ``store`` with the tags, spike rule, topic and thresholds of
-        ``config`` (a borderwatch.config.Config)."""
+        ``config`` (a borderwatch.config.Config). ``topic``: the configured topic already
+        parsed (``borderwatch.plan.topic_query(config)``), which a long-running reader keeps:
+        the topic of a real configuration takes longer to parse than most reports to build."""
         options = dict(self.options)
         selection = self.selection
         tag_order = list(config.tags)
@@ -83,7 +85,8 @@ class ReportCall:
             from borderwatch.plan import topic_query
             from borderwatch.reports.matches import match_sample
 
-            return match_sample(store, selection, topic_query(config), limit=options["limit"])
+            topic = topic if topic is not None else topic_query(config)
+            return match_sample(store, selection, topic, limit=options["limit"])
         if self.name == "story":
             from borderwatch.reports.stories import story
 
