@@ -131,6 +131,14 @@ Index(
 Index("ix_articles_url", articles.c.url)
 # Reports of one outlet over a range of days (migration 0002).
 Index("ix_articles_source_day", articles.c.source, articles.c.day)
+# Source health reads the outlet and times of the last 90 days' articles from this index
+# alone, not from the article rows and their text (migration 0013).
+Index(
+    "ix_articles_collected_source_published",
+    articles.c.collected_at,
+    articles.c.source,
+    articles.c.published_at,
+)
 
 # The near-duplicate index of the recent window (see docs/processing.md): what a new article
 # is compared with. Derived from articles and pruned to the story window, so its size follows

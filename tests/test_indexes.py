@@ -66,6 +66,13 @@ REPORT_QUERIES = [
         "ix_articles_source_day",
     ),
     (
+        "the last 90 days of every outlet, for source health",
+        "SELECT source, published_at, collected_at FROM articles "
+        "WHERE collected_at >= '2025-08-01'",
+        "ix_articles_collected_source_published",
+        "ix_articles_collected_source_published",
+    ),
+    (
         "articles with a tag",
         "SELECT a.id, a.title FROM article_tags t JOIN articles a ON a.id = t.article_id "
         "WHERE t.tag = 'refugees'",
