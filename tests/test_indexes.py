@@ -62,8 +62,8 @@ REPORT_QUERIES = [
         "articles of one outlet over a range of days",
         "SELECT id, title FROM articles "
         "WHERE source = 'pajhwok' AND day BETWEEN '2025-10-12' AND '2025-10-14'",
-        "ix_articles_source_day",
-        "ix_articles_source_day",
+        "ix_articles_source_day_relevant_story_id",
+        "ix_articles_source_day_relevant_story_id",
     ),
     (
         "the last 90 days of every outlet, for source health",
