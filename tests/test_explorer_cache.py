@@ -12,11 +12,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import insert, select, update
+from starlette.datastructures import QueryParams
 
+from borderwatch.explorer.pages import BUILDERS, FETCH_PAGES
+from borderwatch.explorer.security import Credentials
+from borderwatch.explorer.serve import build
+from borderwatch.explorer.state import FETCH_REPORTS
 from pipeline.schema import articles, feed_state, stories
 from pipeline.store import Store
 from tests.support import explorer_data
-from tests.support.config import base_config, write_config
+from tests.support.config import base_config, make_config, write_config
 from tests.support.explorer_server import Answer, fetch, serving
 
 WORD = "zanzibarcrossing"
@@ -85,10 +90,14 @@ def test_a_page_is_kept_until_the_data_changes(db_url: str, tmp_path: Path) -> N
             rows = list(csv.DictReader(io.StringIO(download.text)))
             assert sum(int(row["articles"]) for row in rows) == 1
 
-            # A fetch changes the source's health: its page shows the new error.
+            # A fetch changes the source's health: its page and the overview show the new
+            # error; pages without health stay kept while sources are fetched.
             kept_source = _get(base, source)
             assert "HTTP 418 from the feed" not in kept_source.text
             assert _get(base, source).headers["x-borderwatch-page"] == "kept"
+            _get(base, "/")
+            assert _get(base, "/").headers["x-borderwatch-page"] == "kept"
+            assert _get(base, query).headers["x-borderwatch-page"] == "kept"
             with store.transaction() as conn:
                 conn.execute(
                     update(feed_state)
@@ -104,12 +113,36 @@ def test_a_page_is_kept_until_the_data_changes(db_url: str, tmp_path: Path) -> N
             fetched = _get(base, source)
             assert fetched.headers["x-borderwatch-page"] == "drawn"
             assert "HTTP 418 from the feed" in fetched.text
+            overview = _get(base, "/")
+            assert overview.headers["x-borderwatch-page"] == "drawn"
+            assert "HTTP 418 from the feed" in overview.text
+            assert _get(base, query).headers["x-borderwatch-page"] == "kept"
 
-            # A run (a digest, a collect) is a change too.
+            # A run (a digest, a collect) is a change to every page.
             assert _get(base, source).headers["x-borderwatch-page"] == "kept"
             run = store.start_run("digest")
             store.finish_run(run, "ok")
             _after_the_version_check()
             assert _get(base, source).headers["x-borderwatch-page"] == "drawn"
+            assert _get(base, query).headers["x-borderwatch-page"] == "drawn"
     finally:
         store.close()
+
+
+def test_only_the_pages_that_show_fetch_targets_wait_for_fetches(db_url: str, tmp_path) -> None:
+    """FETCH_PAGES names exactly the pages with a panel that reads the fetch targets, so a page
+    kept across fetches never shows a health figure older than the last fetch."""
+    store = Store(db_url)
+    explorer_data.build(store)
+    store.close()
+    app = build(make_config(tmp_path, base_config(tmp_path)), db_url, credentials=Credentials())
+    explorer = app.app.state.explorer
+    addresses = {"overview": "", "explore": "q=ceasefire", "story": "id=1", "source": "key=dawn"}
+    try:
+        assert set(addresses) == set(BUILDERS)
+        for name, address in addresses.items():
+            page = BUILDERS[name](explorer, QueryParams(address))
+            reads = {panel.call.name for panel in page.panels.values()} & FETCH_REPORTS
+            assert bool(reads) == (name in FETCH_PAGES), name
+    finally:
+        explorer.store.close()

@@ -32,7 +32,7 @@ from starlette.staticfiles import StaticFiles
 from borderwatch.digest.compose import clean_text, safe_url
 from borderwatch.explorer import views
 from borderwatch.explorer.charts import meter
-from borderwatch.explorer.pages import BUILDERS, NotFound
+from borderwatch.explorer.pages import BUILDERS, FETCH_PAGES, NotFound
 from borderwatch.explorer.params import ParamError
 from borderwatch.explorer.security import AccessMiddleware, Credentials
 from borderwatch.explorer.state import Explorer
@@ -116,7 +116,9 @@ class ExplorerApp:
         # A page is drawn once for the current state of the data, like the reports it shows:
         # the readers after the first get the same document (see Explorer.kept).
         drawn, (status, body) = self.explorer.kept(
-            ("page", name, request.url.query), lambda: self._draw(name, request)
+            ("page", name, request.url.query),
+            lambda: self._draw(name, request),
+            reads_fetches=name in FETCH_PAGES,
         )
         headers = {"x-borderwatch-page": "drawn" if drawn else "kept"}
         return HTMLResponse(body, status_code=status, headers=headers)

@@ -281,6 +281,11 @@ def build_source(explorer: Explorer, query: QueryParams) -> Page:
     return page
 
 
+# The pages with a panel of source health or fetch targets (state.FETCH_REPORTS): drawn again
+# after every fetch. The others are kept while sources are fetched, until articles or runs
+# change.
+FETCH_PAGES = frozenset({"overview", "source"})
+
 BUILDERS = {
     "overview": build_overview,
     "explore": build_explore,
@@ -288,4 +293,4 @@ BUILDERS = {
     "source": build_source,
 }
 
-__all__ = ["BUILDERS", "PAGES", "NotFound", "Page", "Panel"]
+__all__ = ["BUILDERS", "FETCH_PAGES", "PAGES", "NotFound", "Page", "Panel"]

@@ -32,6 +32,8 @@ MATCHER_SECONDS = 600
 # clock as well as with the data.
 REPORTS_KEPT = 256
 REPORT_SECONDS = 300
+# The reports that read the fetch targets (feed_state): kept only until the next fetch.
+FETCH_REPORTS = frozenset({"health", "fetches"})
 # How long one look at the state of the data serves.
 VERSION_SECONDS = 1.0
 
@@ -92,7 +94,7 @@ class Explorer:
         self.matchers = RecentMatchers()
         self.headlines = HeadlineIndex()
         self.reports = RecentMatchers(REPORTS_KEPT, REPORT_SECONDS)
-        self._version: tuple[float, tuple[Any, ...]] | None = None
+        self._version: tuple[float, tuple[tuple[Any, ...], Any]] | None = None
         self._version_lock = threading.Lock()
 
     def resolve(self, selection: Selection) -> Selection:
@@ -106,11 +108,12 @@ class Explorer:
     def report(self, call: ReportCall) -> Report:
         """``call``'s report, built once for the current state of the data.
 
-        The state is the newest article, run and fetch: a report is built again after the
-        pipeline stored anything, a job ran or a source was fetched, and after REPORT_SECONDS.
+        The state is the newest article and run, and for the reports that read fetch targets
+        (FETCH_REPORTS) the newest fetch too: a report is built again after the pipeline
+        stored anything or a job ran, source health also after a source was fetched (which
+        happens every few seconds while the daemon runs), and any report after REPORT_SECONDS.
         """
-        self.reports.check_version(self.data_version())
-        key = tuple(call.argv())
+        key = self._current(tuple(call.argv()), reads_fetches=call.name in FETCH_REPORTS)
         try:
             return self.reports[key]
         except KeyError:
@@ -118,34 +121,45 @@ class Explorer:
             self.reports[key] = built
             return built
 
-    def kept(self, key: tuple[Any, ...], draw: Callable[[], T]) -> tuple[bool, T]:
+    def kept(
+        self, key: tuple[Any, ...], draw: Callable[[], T], *, reads_fetches: bool = True
+    ) -> tuple[bool, T]:
         """(whether it was drawn now, the value): what ``draw`` returns, made once for the
         current state of the data and the day, like the reports (a page, the outlet table).
-        Only values ``draw`` returns are kept: an exception keeps nothing."""
-        self.reports.check_version(self.data_version())
-        key = ("kept", self.today(), *key)
+        ``reads_fetches``: whether the value shows anything of the fetch targets (a page with
+        a health panel). Only values ``draw`` returns are kept: an exception keeps nothing."""
+        key = self._current(("kept", self.today(), *key), reads_fetches=reads_fetches)
         try:
             return False, self.reports[key]
         except KeyError:
             value = self.reports[key] = draw()
             return True, value
 
-    def data_version(self) -> tuple[Any, ...]:
-        """What changes whenever anything a report reads changes (three indexed look-ups),
-        asked at most once a second: a page's panels share one answer."""
+    def _current(self, key: tuple[Any, ...], *, reads_fetches: bool) -> tuple[Any, ...]:
+        """``key`` for the current state: everything kept is forgotten when articles or runs
+        changed; what reads fetch targets is kept under the newest fetch as well (the entries
+        of earlier fetches age out with REPORT_SECONDS and REPORTS_KEPT)."""
+        stored, fetched = self.data_version()
+        self.reports.check_version(stored)
+        return (fetched if reads_fetches else None, *key)
+
+    def data_version(self) -> tuple[tuple[Any, ...], Any]:
+        """(the newest article and run, the newest fetch): what changes whenever anything a
+        report reads changes (three indexed look-ups), asked at most once a second: a page's
+        panels share one answer."""
         now = time.monotonic()
         with self._version_lock:
             if self._version is not None and now - self._version[0] < VERSION_SECONDS:
                 return self._version[1]
         with self.store.engine.connect() as conn:
-            version = (
+            stored = (
                 conn.execute(select(func.max(articles.c.id))).scalar_one_or_none(),
                 conn.execute(select(func.max(runs.c.id))).scalar_one_or_none(),
-                conn.execute(select(func.max(feed_state.c.last_fetch_at))).scalar_one_or_none(),
             )
+            fetched = conn.execute(select(func.max(feed_state.c.last_fetch_at))).scalar_one()
         with self._version_lock:
-            self._version = (now, version)
-        return version
+            self._version = (now, (stored, fetched))
+        return stored, fetched
 
     def newest_article(self) -> int | None:
         with self.store.engine.connect() as conn:
@@ -156,12 +170,7 @@ class Explorer:
 
     def data_range(self) -> tuple[dt.date | None, dt.date | None]:
         """First and last day with collected articles (kept with the reports)."""
-        self.reports.check_version(self.data_version())
-        try:
-            return self.reports[("data_range",)]
-        except KeyError:
-            found = self.reports[("data_range",)] = data_range(self.store)
-            return found
+        return self.kept(("data_range",), lambda: data_range(self.store), reads_fetches=False)[1]
 
     def default_days(self) -> tuple[dt.date, dt.date | None]:
         """The newest day with data (see ``last_day``) and the first."""
@@ -178,7 +187,7 @@ class Explorer:
 
     def source_table(self) -> pd.DataFrame:
         """Every outlet: key, name, country, language, origin, domain; by name."""
-        return self.kept(("sources",), self._read_sources)[1]
+        return self.kept(("sources",), self._read_sources, reads_fetches=False)[1]
 
     def _read_sources(self) -> pd.DataFrame:
         frame = self.store.read_sql(
