@@ -92,7 +92,7 @@ class Page:
         """Every panel's report. The panels are independent reports, built side by side: most
         of their time is spent in the database, which then works for several at once."""
         panels = [panel for panel in self.panels.values() if panel.report is None]
-        if len(panels) < 2:
+        if len(panels) < 2 or PANEL_THREADS < 2:
             for panel in panels:
                 panel.build(explorer)
             return

@@ -75,6 +75,11 @@ class RecentMatchers(MutableMapping[Any, Any]):
         with self._lock:
             del self._items[key]
 
+    def clear(self) -> None:
+        # MutableMapping.clear pops items through __getitem__, which stops at an aged one.
+        with self._lock:
+            self._items.clear()
+
     def __iter__(self) -> Iterator[Any]:
         return iter(list(self._items))
 
