@@ -360,7 +360,7 @@ def measure(served: Served, config_path: Path, url: str, first: dt.date, last: d
         """The drawn pages only: the reports they show stay (what views cost before pages
         were kept)."""
         for key in list(explorer.reports):
-            if key[0] == "kept":
+            if "kept" in key[:2] and "page" in key:
                 del explorer.reports[key]
 
     everything = urlencode({"since": first.isoformat(), "until": last.isoformat(), "by": "week"})
