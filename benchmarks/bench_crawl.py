@@ -22,14 +22,17 @@ import argparse
 import json
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import psutil
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,32 +55,75 @@ SUBJECTS = [
     "security cooperation against armed groups",
     "the next round of talks in Istanbul",
 ]
+SPEAKERS = ["a foreign ministry spokesman", "a senior Afghan official", "a trader in Landi Kotal",
+            "a diplomat who attended the session", "a provincial minister in Peshawar",
+            "an official of the mediating delegation"]  # fmt: skip
+VERBS = ["said", "told reporters", "insisted", "acknowledged", "warned", "confirmed"]
+
+
+def paragraph(feed: int, number: int, p: int) -> str:
+    """One paragraph of a report; the words vary with the report and the paragraph."""
+    subject = SUBJECTS[(feed + number + p) % len(SUBJECTS)]
+    speaker = SPEAKERS[(number * 7 + p) % len(SPEAKERS)]
+    verb = VERBS[(feed * 3 + p) % len(VERBS)]
+    return (
+        f"<p>{speaker.capitalize()} {verb} on day {(number + p) % 28 + 1} that {subject} had "
+        f"been discussed at length in session {p + 1} of report {feed}-{number}, and that the "
+        f"{(number * 13 + p) % 900 + 100} lorries waiting on the road needed an answer before "
+        "the weather turned. Both delegations were asked to keep the truce while a written "
+        f"text was prepared; the mediators expected to meet them again within {p % 5 + 2} "
+        "days, and neither side commented on the draft that circulated in the capital.</p>"
+    )
 
 
 def article_page(feed: int, number: int) -> str:
+    """An article page the size and shape of a news site's: about 100 KB of HTML around a
+    story of some 900 words (inline scripts and styles, JSON-LD, long menus, related links,
+    a comment thread and a footer)."""
     subject = SUBJECTS[(feed + number) % len(SUBJECTS)]
-    paragraphs = "\n".join(
-        f"<p>Paragraph {p} of report {feed}-{number}: officials from Islamabad and Kabul said on "
-        f"day {number % 28 + 1} that {subject} was discussed at length, that traders and "
-        "travellers waiting at the border needed an answer, and that the mediators would meet "
-        f"both delegations again before the end of the week (item {number}).</p>"
-        for p in range(8)
+    title = f"Report {feed}-{number} on {subject}"
+    day = number % 28 + 1
+    story = "\n".join(paragraph(feed, number, p) for p in range(12))
+    menu = "".join(f'<li><a href="/section/{n}/index.html">Section {n} news</a></li>'
+                   for n in range(120))  # fmt: skip
+    related = "".join(
+        f'<li><a href="/n/{feed}/{(number + k) % 100}.html"><img src="/img/{k}.jpg" alt="">'
+        f"<span>Related report {feed}-{(number + k) % 100} on "
+        f"{SUBJECTS[k % len(SUBJECTS)]}</span></a></li>"
+        for k in range(30)
     )
-    nav = " ".join(f'<a href="/section/{n}">Section {n}</a>' for n in range(40))
-    side = "".join(f'<li><a href="/n/{feed}/{(number + k) % 100}.html">Related {k}</a></li>'
-                   for k in range(15))  # fmt: skip
+    comments = "".join(
+        f'<div class="comment"><span class="who">Reader {k}</span><p>Comment {k} on report '
+        f"{feed}-{number}: the border has been closed too often this year.</p></div>"
+        for k in range(25)
+    )
+    script = "".join(
+        f"window.cfg{k} = {{slot: 'ad-{k}', sizes: [[300, 250], [728, 90]], targeting: "
+        f"{{section: 'pakistan', page: '{feed}-{number}', pos: {k}}}}};\n"
+        for k in range(180)
+    )
+    style = "".join(f".c{k} {{ margin: {k % 9}px; padding: {k % 7}px; color: #{k:06x}; }}\n"
+                    for k in range(220))  # fmt: skip
+    footer = "".join(f'<a href="/about/{n}.html">About link {n}</a> ' for n in range(90))
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
-<title>Report {feed}-{number} on {subject} | Bench Post</title>
-<meta property="og:title" content="Report {feed}-{number} on {subject}">
+<title>{title} | Bench Post</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="og:title" content="{title}"><meta property="og:type" content="article">
 <meta name="author" content="Reporter {feed}">
-<meta property="article:published_time" content="2025-10-{number % 28 + 1:02d}T08:00:00+05:00">
-<script>window.analytics = {{"page": "{feed}-{number}"}};</script>
-<style>body {{ font-family: serif; }} .nav a {{ margin: 0 4px; }}</style>
-</head><body><header><div class="nav">{nav}</div></header>
-<main><article><h1>Report {feed}-{number} on {subject}</h1>
-<p class="byline">By Reporter {feed}</p>{paragraphs}</article>
-<aside><h2>Related</h2><ul>{side}</ul></aside></main>
-<footer><p>Bench Post. All rights reserved.</p>{nav}</footer></body></html>"""
+<meta property="article:published_time" content="2025-10-{day:02d}T08:00:00+05:00">
+<link rel="canonical" href="{{BASE}}/n/{feed}/{number}.html">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+"headline": "{title}", "datePublished": "2025-10-{day:02d}T08:00:00+05:00",
+"author": {{"@type": "Person", "name": "Reporter {feed}"}}}}</script>
+<script>{script}</script><style>{style}</style>
+</head><body><header><nav class="menu"><ul>{menu}</ul></nav>
+<div class="ad" id="ad-top"></div></header>
+<main><article><h1>{title}</h1>
+<p class="byline">By Reporter {feed}, October {day}, 2025</p>{story}</article>
+<aside><h2>Related</h2><ul>{related}</ul></aside>
+<section class="comments"><h2>Comments</h2>{comments}</section></main>
+<footer><p>Bench Post. All rights reserved.</p>{footer}<ul>{menu}</ul></footer>
+<script>{script}</script></body></html>"""
 
 
 def feed_document(feed: int, per_feed: int) -> str:
@@ -128,6 +174,39 @@ def make_config(workdir: Path, base_url: str, feeds: int) -> Any:
     return config_from_mapping(raw, base_dir=workdir)
 
 
+class TreeMemory:
+    """Samples, ten times a second, the memory of this process's descendants (the crawl
+    child, its extraction workers) as the sum of their proportional set sizes (PSS: a page
+    shared by n processes counts 1/n in each), and keeps the peak."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self.peak_processes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.1):
+            total, count = 0, 0
+            for process in me.children(recursive=True):
+                try:
+                    total += process.memory_full_info().pss
+                    count += 1
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+            if total > self.peak:
+                self.peak, self.peak_processes = total, count
+
+
 def baseline(server: Any, urls: list[str], out: Path) -> float:
     """Fetch, extract and write every page sequentially; returns seconds."""
     started = time.perf_counter()
@@ -140,9 +219,9 @@ def baseline(server: Any, urls: list[str], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def crawl_once(config: Any, store: Store, url: str) -> tuple[dict, float]:
+def crawl_once(config: Any, store: Store, url: str, limit: int | None = None) -> tuple[dict, float]:
     sync_configuration(config, store)
-    plan = plan_targets(config, store.due_feeds(utcnow()))
+    plan = plan_targets(config, store.due_feeds(utcnow()))[:limit]
     started = time.perf_counter()
     report, timed_out, failed = crawl_in_child(config, url, plan, 3600)
     elapsed = time.perf_counter() - started
@@ -151,18 +230,48 @@ def crawl_once(config: Any, store: Store, url: str) -> tuple[dict, float]:
     return report, elapsed
 
 
+def seconds_to_run(code: str) -> float:
+    """Wall seconds of ``python -c code`` in a fresh interpreter."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path.cwd())
+    return time.perf_counter() - started
+
+
+def startup(config: Any, store: Store, url: str, repeat: int) -> dict[str, float]:
+    """Medians: a whole crawl of one feed that answers 304 (the start-up a poll with nothing
+    new pays), the bare interpreter, and the interpreter importing the crawl child's modules."""
+    crawls, bare, imports = [], [], []
+    for _ in range(repeat):
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE feed_state SET next_fetch_at = NULL")
+        report, seconds = crawl_once(config, store, url, limit=1)
+        assert report["fetched"] == 1 and report["parsed"] == 0, report
+        crawls.append(seconds)
+        bare.append(seconds_to_run("pass"))
+        imports.append(seconds_to_run(CHILD_IMPORTS))
+    return {
+        "crawl": statistics.median(crawls),
+        "interpreter": statistics.median(bare),
+        "imports": statistics.median(imports) - statistics.median(bare),
+    }
+
+
+# What the crawl child imports before it crawls (borderwatch.crawl_child.main).
+CHILD_IMPORTS = "import crawler.crawl, borderwatch.crawl_state, pipeline.store"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--feeds", type=int, default=10)
     parser.add_argument("--per-feed", type=int, default=100)
     args = parser.parse_args(argv)
     pages = args.feeds * args.per_feed
     site = build_site(args.feeds, args.per_feed)
     size = sum(len(body) for path, (_t, body) in site.items() if path.startswith("/n/")) / pages
-    print(f"site: {args.feeds} feeds, {pages} article pages of {size / 1024:.1f} KB on average")
+    print(f"site: {args.feeds} feeds, {pages} article pages of {size / 1024:.0f} KB on average")
 
-    base_rates, crawl_rates, store_rates = [], [], []
+    base_rates, crawl_rates, store_rates, peaks = [], [], [], []
     second: dict[str, Any] = {}
     with serve_pages(site) as server, tempfile.TemporaryDirectory() as tmp:
         urls = [server.url(p) for p in site if p.startswith("/n/")]
@@ -176,7 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             url = f"sqlite:///{workdir / 'bench.sqlite'}"
             store = Store(url)
             before = len(server.requests)
-            report, seconds = crawl_once(config, store, url)
+            with TreeMemory() as memory:
+                report, seconds = crawl_once(config, store, url)
+            peaks.append(memory)
             fetched = sum(1 for p in server.requests[before:] if p.startswith("/n/"))
             assert report["staged"] == pages, report
             assert fetched == pages, fetched
@@ -201,21 +312,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "articles": report["articles"],
                     "staged": report["staged"],
                 }
+                started_up = startup(config, store, url, args.repeat)
             store.close()
             print(
-                f"  run {run + 1}: baseline {base_rates[-1]:.0f} pages/s, crawl "
-                f"{crawl_rates[-1]:.0f} pages/s, store {store_rates[-1]:.0f} items/s"
+                f"  run {run + 1}: baseline {base_rates[-1]:.1f} pages/s, crawl "
+                f"{crawl_rates[-1]:.1f} pages/s, store {store_rates[-1]:.0f} items/s, crawl "
+                f"peak {memory.peak / 2**20:.0f} MB in {memory.peak_processes} processes"
             )
 
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     base, crawl = statistics.median(base_rates), statistics.median(crawl_rates)
+    workers = getattr(config.collect, "extract_workers", "(none: extraction in the crawl process)")
+    peak = max(peaks, key=lambda m: m.peak)
+    baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print()
-    print(f"{'':40}{'median':>12}")
-    print(f"{'baseline: urllib + extract, sequential':40}{base:>8.0f} pages/s")
-    print(f"{'crawl: fetch + extract + stage (Scrapy)':40}{crawl:>8.0f} pages/s"
-          f"   ({crawl / base:.2f}x the baseline)")  # fmt: skip
-    print(f"{'store: stages + database':40}{statistics.median(store_rates):>8.0f} items/s")
-    print(f"peak memory of the crawl process: {peak_mb:.0f} MB (max RSS over the runs)")
+    print(f"{'':44}{'median':>10}")
+    print(f"{'baseline: urllib + extract, sequential':44}{base:>6.1f} pages/s")
+    print(f"{'crawl: fetch + extract + stage (Scrapy)':44}{crawl:>6.1f} pages/s"
+          f"   ({crawl / base:.2f}x the baseline; extract_workers: {workers})")  # fmt: skip
+    print(f"{'store: stages + database':44}{statistics.median(store_rates):>6.0f} items/s")
+    print(
+        f"peak memory of the crawl: {peak.peak / 2**20:.0f} MB (sum of PSS of the crawl child "
+        f"and its workers, {peak.peak_processes} processes, highest of the runs)"
+    )
+    print(f"peak memory of this process (server, baseline, store): {baseline_mb:.0f} MB (max RSS)")
+    print(
+        f"start-up: a crawl of one feed that answers 304 takes {started_up['crawl']:.2f} s; "
+        f"of that, the interpreter {started_up['interpreter']:.2f} s and the crawl child's "
+        f"imports {started_up['imports']:.2f} s"
+    )
     print(
         f"second, unchanged run: {second['seconds']:.1f} s, {second['feed_requests']} feed "
         f"requests, {second['article_requests']} article page requests, "

@@ -120,6 +120,22 @@ class CollectSettings(_Strict):
     allow_private_addresses: bool = False
     allowed_networks: list[str] = []
     obey_robots_txt: bool = True
+    # Processes that extract article pages during a crawl: "auto" is one per core, 0 extracts
+    # in the crawl process itself (crawler.extract_pool).
+    extract_workers: int | Literal["auto"] = "auto"
+    extract_timeout: Duration = 60
+
+    @field_validator("extract_workers", mode="before")
+    @classmethod
+    def _extract_workers(cls, value: Any) -> Any:
+        if value == "auto":
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 64:
+            return value
+        raise ValueError(
+            "expected auto (one worker per core) or a number of worker processes from 0 to 64, "
+            f"got {value!r}"
+        )
 
     @field_validator("allowed_networks")
     @classmethod

@@ -5,6 +5,10 @@ items, publishes the batch, then writes the targets' fetch outcomes (validators,
 time: never before the batch they describe is published), writes a small JSON report and exits.
 It dies with its parent (a worker killed with SIGKILL leaves no crawl behind). A fresh process
 per crawl is what lets the daemon crawl again and again: Twisted's reactor cannot be restarted.
+
+The crawler, the store and their libraries are imported in ``main``, not here: the extraction
+workers start as fresh interpreters that import this module (multiprocessing's "spawn" re-imports
+the main module), and they need none of it.
 """
 
 from __future__ import annotations
@@ -16,12 +20,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from borderwatch.crawl_state import StoreCrawlState
-from borderwatch.database_staging import DatabaseStaging
 from borderwatch.parent_watch import die_with_parent
-from crawler.crawl import run_crawl
-from crawler.state import MemoryState
-from pipeline.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,8 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     job = json.loads(Path(args.plan).read_text(encoding="utf-8"))
     if job.get("parent"):
         die_with_parent(int(job["parent"]))
+    from crawler.crawl import run_crawl
+
     if job.get("check"):
         # ``sources check``: no database, no staging; the outcomes are the report.
+        from crawler.state import MemoryState
+
         state = MemoryState()
         report = asdict(run_crawl(job["plan"], state, None, job["options"], check_only=True))
         report["outcomes"] = [
@@ -46,10 +49,20 @@ def main(argv: list[str] | None = None) -> int:
             for (source, url), outcome in state.outcomes.items()
         ]
     else:
+        from borderwatch.crawl_state import StoreCrawlState
+        from borderwatch.database_staging import DatabaseStaging
+        from pipeline.store import Store
+
         store = Store(job["database"], create=False)
         try:
             state = StoreCrawlState(store, job["plan"])
-            crawl = run_crawl(job["plan"], state, job["staging"], job["options"])
+            crawl = run_crawl(
+                job["plan"],
+                state,
+                job["staging"],
+                job["options"],
+                on_worker_start=die_with_parent,
+            )
             if job.get("staging_base"):
                 # Staged in the database: the batch built locally is published by one INSERT.
                 DatabaseStaging(store, Path(job["staging_base"])).publish_folder(

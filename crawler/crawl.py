@@ -7,6 +7,7 @@ Twisted's reactor cannot be restarted within a process, so callers that crawl mo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.backoff import Intervals
+from crawler.extract_pool import InlineExtractor, make_extractor
 from crawler.settings import crawl_settings
 from crawler.spiders.sources import SourcesSpider
 from crawler.state import CrawlState
@@ -49,11 +51,16 @@ def run_crawl(
     options: dict[str, Any],
     *,
     check_only: bool = False,
+    on_worker_start: Callable[[int], None] | None = None,
 ) -> CrawlReport:
     """Fetch every target of ``plan``, stage the new articles and report what happened.
 
     With ``check_only`` each target is fetched once without validators, nothing is followed or
     staged, and what was found goes to ``state.record_fetch`` only.
+
+    Article pages are extracted in ``options["extract_workers"]`` worker processes (crawler.
+    extract_pool), each of which calls ``on_worker_start(parent_pid)`` first; they are stopped
+    before this returns.
     """
     if not plan:
         return CrawlReport()
@@ -66,15 +73,29 @@ def run_crawl(
         int(options.get("min_interval", 900)),
         int(options.get("max_interval", 43200)),
     )
-    process.crawl(
-        crawler,
-        plan=plan,
-        state=state,
-        staging_dir=staging_dir,
-        intervals=intervals,
-        check_only=check_only,
+    # ``sources check`` follows no article link: nothing to extract.
+    extractor = (
+        InlineExtractor()
+        if check_only
+        else make_extractor(
+            options.get("extract_workers", "auto"),
+            timeout=float(options.get("extract_timeout", 60)),
+            on_start=on_worker_start,
+        )
     )
-    process.start()
+    try:
+        process.crawl(
+            crawler,
+            plan=plan,
+            state=state,
+            staging_dir=staging_dir,
+            intervals=intervals,
+            check_only=check_only,
+            extractor=extractor,
+        )
+        process.start()
+    finally:
+        extractor.close()
     spider = crawler.spider
     return CrawlReport(
         fetched=getattr(spider, "stats_fetched", 0),

@@ -28,6 +28,15 @@ DOWNLOAD_DELAY_JITTER = 0.5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# Memory bound of the work in flight: while the responses waiting for their callbacks (article
+# pages queued for the extraction workers, crawler.extract_pool) exceed this many bytes, Scrapy
+# downloads nothing new.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 5_000_000
+# Scrapy starts this many asyncio tasks for every response to pass its output (requests, items)
+# on; the staging pipeline is synchronous, so more than a few is pure overhead (100, Scrapy's
+# default, cost about 7 ms of the reactor thread per article page).
+CONCURRENT_ITEMS = 4
+
 # Safety limits against slow, huge or looping servers.
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 15 * 1024 * 1024

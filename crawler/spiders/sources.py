@@ -9,6 +9,7 @@ article page for full text when the source wants it, and every article ends up a
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from crawler.backoff import (
     parse_retry_after,
     polling_interval,
 )
-from crawler.extract import extract_article
+from crawler.extract_pool import ExtractionFailed, Extractor, InlineExtractor
 from crawler.kinds import DEFAULT_KIND, KINDS, Kind
 from crawler.safety import refused_host
 from crawler.state import CrawlState
@@ -41,6 +42,8 @@ BLOCKED_STATUSES = {401, 402, 403, 451}
 # the redirect middleware from following 301/302/307/308.
 ERROR_STATUSES = list(range(400, 600))
 TARGET_STATUSES = [304, *ERROR_STATUSES]
+
+log = logging.getLogger("crawler.spiders.sources")
 
 
 class SourcesSpider(scrapy.Spider):
@@ -53,10 +56,13 @@ class SourcesSpider(scrapy.Spider):
         staging_dir: str | None,
         intervals: Intervals | None = None,
         check_only: bool = False,
+        extractor: Extractor | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.plan = plan
+        # Where article pages are extracted: a pool of worker processes, or this thread.
+        self.extractor: Extractor = extractor or InlineExtractor()
         self.state = state
         self.staging_dir = staging_dir
         self.intervals = intervals or Intervals()
@@ -208,7 +214,7 @@ class SourcesSpider(scrapy.Spider):
             },
         )
 
-    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+    async def parse_article(self, response: Response) -> AsyncIterator[dict[str, Any]]:
         item = dict(response.meta["item"])
         self.stats_articles += 1
         if response.status >= 400:
@@ -217,23 +223,30 @@ class SourcesSpider(scrapy.Spider):
             )
             yield make_item(**item)
             return
-        extraction = extract_article(response.body, response.url)
-        item["text_status"] = extraction.status
-        if extraction.status == TEXT_OK:
-            item["text"] = extraction.text
-        if response.meta.get("page_title_wins") and extraction.title:
+        try:
+            # Awaited, not called: the reactor goes on downloading while a worker extracts.
+            extraction = await self.extractor.extract(response.body, response.url)
+        except ExtractionFailed as exc:
+            log.warning("article %s stored without its text: %s", response.url, exc)
+            item["text_status"] = TEXT_ERROR
+            yield make_item(**item)
+            return
+        item["text_status"] = extraction["status"]
+        if extraction["status"] == TEXT_OK:
+            item["text"] = extraction["text"]
+        if response.meta.get("page_title_wins") and extraction["title"]:
             # A listing page's link text may be "Read more"; the page knows its own title.
-            item["title"] = extraction.title
-        item.setdefault("title", extraction.title)
-        item.setdefault("author", extraction.author)
-        if extraction.canonical:
-            item["canonical"] = extraction.canonical
-        if extraction.declared_language and not item.get("language"):
-            item["language"] = extraction.declared_language
-        if extraction.published:
+            item["title"] = extraction["title"]
+        item.setdefault("title", extraction["title"])
+        item.setdefault("author", extraction["author"])
+        if extraction["canonical"]:
+            item["canonical"] = extraction["canonical"]
+        if extraction["declared_language"] and not item.get("language"):
+            item["language"] = extraction["declared_language"]
+        if extraction["published"]:
             # The page's own date (structured data, URL or byline) wins over the feed's.
-            item["published"] = extraction.published
-            item["published_source"] = extraction.published_source
+            item["published"] = extraction["published"]
+            item["published_source"] = extraction["published_source"]
         yield make_item(**item)
 
     def article_failed(self, failure: Failure) -> Iterator[dict[str, Any]]:

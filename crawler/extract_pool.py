@@ -1,0 +1,287 @@
+"""Article extraction off the reactor thread: a pool of worker processes, one per core.
+
+trafilatura and the page-date search are pure CPU work. Run in the reactor thread they use one
+core and stall every download while they run; here they run in ``workers`` processes
+(crawler.extract_worker), each driven by one thread of this process that sends a page, waits
+for the answer and hands it back to the reactor as an asyncio future.
+
+Failure handling, so that no page is lost or doubled:
+
+- a worker that dies (killed, crashed in C code) or does not answer within ``timeout`` seconds
+  (hung) is killed and replaced, and its page is extracted again in the new worker;
+- a page whose extraction fails twice that way raises ``ExtractionFailed``: the spider stores
+  its item with the feed's fields and ``text_status`` error, and logs one line.
+
+Workers are started on first use (a crawl whose feeds all answer 304 starts none) in a fresh
+interpreter ("spawn": no inherited sockets or threads), and ``close`` stops them.
+
+The work in flight is bounded by the callers: Scrapy stops downloading while the responses
+waiting in its scraper exceed SCRAPER_SLOT_MAX_ACTIVE_SIZE (crawler.settings).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from crawler import extract_worker
+
+log = logging.getLogger("crawler.extract_pool")
+
+#: Attempts per page: the first, and one more in a new worker after a worker died or hung.
+ATTEMPTS = 2
+#: Seconds a new worker may take to import its libraries and say it is ready.
+STARTUP_SECONDS = 60.0
+#: Seconds a stopping worker gets to exit before it is killed.
+STOP_SECONDS = 5.0
+
+
+class WorkerLost(Exception):
+    """The worker died or hung while extracting a page; the message says which."""
+
+
+class ExtractionFailed(Exception):
+    """A page could not be extracted (its workers died or hung, or the extractor raised)."""
+
+
+class Extractor(Protocol):
+    """Where the spider's article pages are extracted."""
+
+    async def extract(self, body: bytes, url: str) -> dict[str, Any]:
+        """crawler.extract.Extraction of the page, as a dict; raises ExtractionFailed."""
+        ...
+
+    def close(self) -> None:
+        """Release what the extractor holds (worker processes)."""
+        ...
+
+
+def make_extractor(
+    setting: int | str | None, *, timeout: float, on_start: Callable[[int], None] | None = None
+) -> Extractor:
+    """A pool of ``workers_for(setting)`` processes, or the inline extractor for 0."""
+    workers = workers_for(setting)
+    if workers == 0:
+        return InlineExtractor()
+    return ExtractionPool(workers, timeout=timeout, on_start=on_start)
+
+
+def workers_for(setting: int | str | None) -> int:
+    """The number of worker processes for the ``collect.extract_workers`` setting.
+
+    ``auto`` (or None): one per core this process may run on; 0: extract in the crawl process.
+    """
+    if setting is None or setting == "auto":
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
+    return int(setting)
+
+
+class InlineExtractor:
+    """Extraction in the calling thread (``extract_workers: 0``): the crawl uses one core."""
+
+    async def extract(self, body: bytes, url: str) -> dict[str, Any]:
+        from crawler.extract import extract_article  # trafilatura only where it runs
+
+        return extract_article(body, url).as_dict()
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+class _Lane:
+    """One worker process and its pipe; used by one thread at a time."""
+
+    def __init__(self, number: int, on_start: Callable[[int], None] | None) -> None:
+        self.number = number
+        self.on_start = on_start
+        self.process: Any = None
+        self.conn: Connection | None = None
+        self.exitcode: int | None = None
+        self.timed_out = False
+
+    def run(self, body: bytes, url: str, timeout: float) -> dict[str, Any]:
+        """Extract one page in this lane's worker; raises WorkerLost if the worker dies or hangs."""
+        if self.process is None:
+            self._start()
+        assert self.conn is not None
+        # A watchdog, not a timed read: a stopped worker would also block the send of a large
+        # page. Killing the worker breaks the pipe, which ends whatever this thread waits on.
+        self.timed_out = False
+        watchdog = threading.Timer(timeout, self._time_out)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            self.conn.send((body, url))
+            answer = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            watchdog.cancel()
+            self._discard()
+            if self.timed_out:
+                raise WorkerLost(f"no answer within {timeout:g}s (worker killed)") from exc
+            raise WorkerLost(f"the worker ended ({self._exit_description()})") from exc
+        finally:
+            watchdog.cancel()
+        return answer
+
+    def stop(self) -> None:
+        """Ask the worker to exit; kill it if it does not."""
+        if self.process is None:
+            return
+        try:
+            assert self.conn is not None
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(STOP_SECONDS)
+        self._kill()
+        self._discard()
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(
+            target=extract_worker.serve,
+            args=(theirs, self.on_start),
+            name=f"extract-{self.number}",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        self.process, self.conn = process, ours
+        if not ours.poll(STARTUP_SECONDS):
+            self._kill()
+            self._discard()
+            raise WorkerLost(f"a new worker was not ready within {STARTUP_SECONDS:g}s")
+        try:
+            ready = ours.recv()
+        except (EOFError, OSError) as exc:
+            self._discard()
+            raise WorkerLost(
+                f"a new worker ended before it was ready ({self._exit_description()})"
+            ) from exc
+        if ready != extract_worker.READY:
+            self._kill()
+            self._discard()
+            raise WorkerLost(f"a new worker said {ready!r} instead of being ready")
+
+    def _time_out(self) -> None:
+        self.timed_out = True
+        self._kill()
+
+    def _kill(self) -> None:
+        process = self.process
+        if process is not None and process.is_alive():
+            process.kill()
+
+    def _discard(self) -> None:
+        if self.process is not None:
+            self.process.join(STOP_SECONDS)
+            self.exitcode = self.process.exitcode
+            self.process.close()
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn = None, None
+
+    def _exit_description(self) -> str:
+        code = self.exitcode
+        if code is None:
+            return "still running"
+        if code < 0:
+            return f"killed by signal {-code}"
+        return f"exit status {code}"
+
+
+class ExtractionPool:
+    """``workers`` extraction processes shared by the reactor's article callbacks.
+
+    ``on_start(parent_pid)`` runs first in every worker (borderwatch passes ``die_with_parent``).
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        timeout: float = 60.0,
+        on_start: Callable[[int], None] | None = None,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"an extraction pool needs at least one worker, got {workers}")
+        self.workers = workers
+        self.timeout = timeout
+        self._lanes: queue.SimpleQueue[_Lane] = queue.SimpleQueue()
+        for number in range(workers):
+            self._lanes.put(_Lane(number + 1, on_start))
+        # One thread per lane: a page never waits for a thread, only for a free worker.
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
+        self._closed = False
+
+    async def extract(self, body: bytes, url: str) -> dict[str, Any]:
+        """The extraction of one page (crawler.extract.Extraction as a dict), computed in a
+        worker process; the reactor goes on meanwhile. Raises ExtractionFailed."""
+        return await asyncio.wrap_future(self.submit(body, url))
+
+    def submit(self, body: bytes, url: str) -> Future[dict[str, Any]]:
+        """Queue one page; the future holds its extraction or ExtractionFailed."""
+        if self._closed:
+            raise RuntimeError("the extraction pool is closed")
+        return self._threads.submit(self._extract, body, url)
+
+    def close(self) -> None:
+        """Stop every worker once the pages in flight are done."""
+        if self._closed:
+            return
+        self._closed = True
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        # Stop the workers before their threads end: the kernel's parent-death signal follows
+        # the thread that started a worker, so a thread's end would kill its worker abruptly.
+        longest = STARTUP_SECONDS + ATTEMPTS * self.timeout + STOP_SECONDS
+        for _ in range(self.workers):
+            try:
+                lane = self._lanes.get(timeout=longest)
+            except queue.Empty:
+                break
+            lane.stop()
+        self._threads.shutdown(wait=True)
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _extract(self, body: bytes, url: str) -> dict[str, Any]:
+        lane = self._lanes.get()
+        try:
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    answer = lane.run(body, url, self.timeout)
+                except WorkerLost as exc:
+                    if attempt == ATTEMPTS:
+                        raise ExtractionFailed(
+                            f"extraction worker lost {ATTEMPTS} times on this page: {exc}"
+                        ) from None
+                    log.warning(
+                        "extraction worker %d lost while extracting %s: %s; extracting it "
+                        "again in a new worker",
+                        lane.number,
+                        url,
+                        exc,
+                    )
+                    continue
+                if extract_worker.ERROR in answer:
+                    raise ExtractionFailed(f"the extractor raised {answer[extract_worker.ERROR]}")
+                return answer
+            raise AssertionError("unreachable")
+        finally:
+            self._lanes.put(lane)
