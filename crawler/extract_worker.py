@@ -13,8 +13,6 @@ import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from crawler.extract import extract_article
-
 #: What a worker sends once it is ready to take pages.
 READY = "ready"
 #: The key of an answer that reports an exception instead of an extraction.
@@ -29,6 +27,10 @@ def serve(conn: Connection, on_start: Callable[[int], None] | None = None) -> No
     """
     if on_start is not None:
         on_start(os.getppid())
+    # Imported here, not at the top: the crawl process imports this module to name the worker's
+    # entry point and has no use for trafilatura itself.
+    from crawler.extract import extract_article
+
     # The crawl process runs in its own session and is stopped with SIGTERM to the whole group:
     # it finishes the pages in flight, so its workers must not die first. It closes them itself.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
