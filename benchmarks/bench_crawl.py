@@ -1,19 +1,25 @@
-"""Crawl throughput: 2,000 article pages behind 20 feeds on a local server, end to end.
+"""Crawl throughput: 1,000 news-sized article pages behind 10 feeds on a local server, end to end.
 
-Serves a generated site on 127.0.0.1 (20 RSS feeds of 100 items; article pages of about 12 KB
-with the navigation, sidebar and footer a news site wraps around a story), then:
+Serves a generated site on 127.0.0.1 (10 RSS feeds of 100 items; article pages of about 86 KB,
+the size and shape of a news site's: a story of some 900 words inside inline scripts and
+styles, JSON-LD, long menus, related links, comments and a footer), then:
 
 1. the baseline: the same pages fetched one by one with urllib, extracted with
    crawler.extract and written as JSON Lines, in this process (the simplest collector);
-2. ``collect``'s crawl: a real Scrapy crawl in a child process (fetch, extract, stage), timed,
-   with the child's peak memory; the staged items are then stored (timed separately);
+2. ``collect``'s crawl: a real Scrapy crawl in a child process (fetch, extract in the
+   ``collect.extract_workers`` pool, stage), timed, with the peak memory of the crawl child and
+   its workers together (sum of PSS, sampled ten times a second); the staged items are then
+   stored (timed separately);
 3. a second crawl of the unchanged site, which must fetch no article page and parse no feed
-   body (every feed answers 304 to its ETag): asserted and printed.
+   body (every feed answers 304 to its ETag): asserted and printed;
+4. start-up: a crawl of one feed that answers 304, wall and CPU seconds, beside the bare
+   interpreter and the crawl child's imports.
 
-Steps 1 and 2 repeat ``--repeat`` times, interleaved; medians are printed. Nothing leaves
-127.0.0.1.
+Steps 1 and 2 repeat ``--repeat`` times, interleaved, so that both sides see the same load;
+medians are printed. Both sides do the same extraction work (``extract_article`` on every
+page). Nothing leaves 127.0.0.1.
 
-    .venv/bin/python benchmarks/bench_crawl.py [--repeat 3] [--feeds 20] [--per-feed 100]
+    .venv/bin/python benchmarks/bench_crawl.py [--repeat 3] [--feeds 10] [--per-feed 100]
 """
 
 from __future__ import annotations
