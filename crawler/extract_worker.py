@@ -9,7 +9,6 @@ closes.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -25,16 +24,16 @@ def serve(conn: Connection, on_start: Callable[[int], None] | None = None) -> No
     ``on_start(parent_pid)`` runs first (borderwatch passes ``die_with_parent``, so that a
     worker never outlives the crawl process, even one killed with SIGKILL).
     """
+    # The crawl process is stopped with SIGTERM to its whole process group: it finishes the
+    # pages in flight and then stops its workers, so they must not receive that signal
+    # themselves. They still end with the crawl process (``on_start``, and the pipe closing).
+    os.setpgrp()
     if on_start is not None:
         on_start(os.getppid())
     # Imported here, not at the top: the crawl process imports this module to name the worker's
     # entry point and has no use for trafilatura itself.
     from crawler.extract import extract_article
 
-    # The crawl process runs in its own session and is stopped with SIGTERM to the whole group:
-    # it finishes the pages in flight, so its workers must not die first. It closes them itself.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn.send(READY)
     while True:
         try:

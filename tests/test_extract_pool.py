@@ -188,6 +188,39 @@ def test_workers_die_with_a_crawl_child_killed_with_sigkill(tmp_path: Path, site
         collect.communicate(timeout=60)
 
 
+def test_a_crawl_stopped_with_sigterm_finishes_its_pages_and_stops_its_workers(
+    tmp_path: Path, site: Any
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'stop.sqlite'}"
+    collect = _start_collect(_config(tmp_path, site.base_url, 2), db_url)
+    cli = psutil.Process(collect.pid)
+    try:
+        workers = _wait_for_workers(cli, 2)
+        crawl_child = next(
+            p for p in cli.children(recursive=True) if "borderwatch.crawl_child" in p.cmdline()
+        )
+        # What the daemon does when it stops (borderwatch.collect.stop_child): SIGTERM to the
+        # crawl's whole process group.
+        os.killpg(crawl_child.pid, signal.SIGTERM)
+        out, err = collect.communicate(timeout=300)
+    finally:
+        if collect.poll() is None:
+            collect.kill()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"extraction workers left running: {[p.pid for p in alive]}"
+    # The signal reaches the crawl process, not its running workers (a worker still starting,
+    # before it leaves the group, may be hit: it is replaced like any lost worker). Every page
+    # fetched before the stop was extracted and stored once.
+    for line in err.splitlines():
+        if "lost while extracting" in line:
+            assert "ended before it was ready (killed by signal 15)" in line, line
+    assert "without its text" not in err, err
+    rows = _stored(db_url)
+    assert rows, "nothing was stored before the stop"
+    assert {status for _url, status, _text in rows} == {"ok"}
+    assert len({url for url, _status, _text in rows}) == len(rows)
+
+
 @pytest.mark.parametrize("value", [-1, 65, "many", True, 1.5])
 def test_a_bad_extract_workers_is_one_config_error_line(tmp_path: Path, value: Any) -> None:
     raw = base_config(tmp_path)
