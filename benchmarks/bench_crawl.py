@@ -12,8 +12,8 @@ styles, JSON-LD, long menus, related links, comments and a footer), then:
    stored (timed separately);
 3. a second crawl of the unchanged site, which must fetch no article page and parse no feed
    body (every feed answers 304 to its ETag): asserted and printed;
-4. start-up: a crawl of one feed that answers 304, wall and CPU seconds, beside the bare
-   interpreter and the crawl child's imports.
+4. start-up: a crawl of one feed that answers 304, wall and CPU seconds, beside the CPU
+   seconds of the bare interpreter and of the crawl child's imports.
 
 Steps 1 and 2 repeat ``--repeat`` times, interleaved, so that both sides see the same load;
 medians are printed. Both sides do the same extraction work (``extract_article`` on every
@@ -236,29 +236,36 @@ def crawl_once(config: Any, store: Store, url: str, limit: int | None = None) ->
     return report, elapsed
 
 
-def seconds_to_run(code: str) -> float:
-    """Wall seconds of ``python -c code`` in a fresh interpreter."""
-    started = time.perf_counter()
+def cpu_of_children() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_to_run(code: str) -> float:
+    """CPU seconds of ``python -c code`` in a fresh interpreter (less load-sensitive than wall
+    time on a shared machine)."""
+    before = cpu_of_children()
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path.cwd())
-    return time.perf_counter() - started
+    return cpu_of_children() - before
 
 
 def startup(config: Any, store: Store, url: str, repeat: int) -> dict[str, float]:
     """Medians: a whole crawl of one feed that answers 304 (the start-up a poll with nothing
-    new pays), in wall and CPU seconds (the CPU figure suffers less from a loaded machine), the
-    bare interpreter, and the interpreter importing the crawl child's modules."""
+    new pays), in wall and CPU seconds (CPU suffers less from a loaded machine), and the CPU
+    seconds of the bare interpreter and of the interpreter importing the crawl child's
+    modules."""
     crawls, cpu, bare, imports = [], [], [], []
     for _ in range(repeat):
         with store.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE feed_state SET next_fetch_at = NULL")
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = cpu_of_children()
         report, seconds = crawl_once(config, store, url, limit=1)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(cpu_of_children() - before)
         assert report["fetched"] == 1 and report["parsed"] == 0, report
         crawls.append(seconds)
-        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        bare.append(seconds_to_run("pass"))
-        imports.append(seconds_to_run(CHILD_IMPORTS))
+        bare.append(cpu_to_run("pass"))
+        imports.append(cpu_to_run(CHILD_IMPORTS))
     return {
         "crawl": statistics.median(crawls),
         "cpu": statistics.median(cpu),
@@ -283,12 +290,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"site: {args.feeds} feeds, {pages} article pages of {size / 1024:.0f} KB on average")
 
     base_rates, crawl_rates, store_rates, peaks = [], [], [], []
+    base_cpu, crawl_cpu = [], []
     second: dict[str, Any] = {}
     with serve_pages(site) as server, tempfile.TemporaryDirectory() as tmp:
         urls = [server.url(p) for p in site if p.startswith("/n/")]
         for run in range(args.repeat):
+            cpu = time.process_time()
             seconds = baseline(server, urls, Path(tmp) / f"baseline-{run}.jsonl")
             base_rates.append(pages / seconds)
+            # This process: the fetches, the extraction and the server's answers.
+            base_cpu.append((time.process_time() - cpu) / pages)
 
             workdir = Path(tmp) / f"run-{run}"
             workdir.mkdir()
@@ -296,9 +307,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             url = f"sqlite:///{workdir / 'bench.sqlite'}"
             store = Store(url)
             before = len(server.requests)
+            cpu, children = time.process_time(), cpu_of_children()
             with TreeMemory() as memory:
                 report, seconds = crawl_once(config, store, url)
             peaks.append(memory)
+            # The crawl child and its workers, and this process (the server's answers; also the
+            # memory sampler, a little).
+            spent = cpu_of_children() - children + time.process_time() - cpu
+            crawl_cpu.append(spent / pages)
             fetched = sum(1 for p in server.requests[before:] if p.startswith("/n/"))
             assert report["staged"] == pages, report
             assert fetched == pages, fetched
@@ -327,8 +343,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.close()
             print(
                 f"  run {run + 1}: baseline {base_rates[-1]:.1f} pages/s, crawl "
-                f"{crawl_rates[-1]:.1f} pages/s, store {store_rates[-1]:.0f} items/s, crawl "
-                f"peak {memory.peak / 2**20:.0f} MB in {memory.peak_processes} processes"
+                f"{crawl_rates[-1]:.1f} pages/s, store {store_rates[-1]:.0f} items/s; CPU per "
+                f"page: baseline {base_cpu[-1] * 1000:.1f} ms, crawl {crawl_cpu[-1] * 1000:.1f} "
+                f"ms; crawl peak {memory.peak / 2**20:.0f} MB in {memory.peak_processes} processes"
             )
 
     base, crawl = statistics.median(base_rates), statistics.median(crawl_rates)
@@ -340,6 +357,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'baseline: urllib + extract, sequential':44}{base:>6.1f} pages/s")
     print(f"{'crawl: fetch + extract + stage (Scrapy)':44}{crawl:>6.1f} pages/s"
           f"   ({crawl / base:.2f}x the baseline; extract_workers: {workers})")  # fmt: skip
+    print(
+        f"CPU per page: baseline {statistics.median(base_cpu) * 1000:.1f} ms, crawl "
+        f"{statistics.median(crawl_cpu) * 1000:.1f} ms (both fetch and extract every page)"
+    )
     print(f"{'store: stages + database':44}{statistics.median(store_rates):>6.0f} items/s")
     print(
         f"peak memory of the crawl: {peak.peak / 2**20:.0f} MB (sum of PSS of the crawl child "
@@ -348,9 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"peak memory of this process (server, baseline, store): {baseline_mb:.0f} MB (max RSS)")
     print(
         f"start-up: a crawl of one feed that answers 304 takes {started_up['crawl']:.2f} s "
-        f"({started_up['cpu']:.2f} s of CPU); "
-        f"of that, the interpreter {started_up['interpreter']:.2f} s and the crawl child's "
-        f"imports {started_up['imports']:.2f} s"
+        f"({started_up['cpu']:.2f} s of CPU); of that CPU, the interpreter "
+        f"{started_up['interpreter']:.2f} s and the crawl child's imports "
+        f"{started_up['imports']:.2f} s"
     )
     print(
         f"second, unchanged run: {second['seconds']:.1f} s, {second['feed_requests']} feed "
