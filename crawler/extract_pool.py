@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -42,6 +43,8 @@ ATTEMPTS = 2
 STARTUP_SECONDS = 60.0
 #: Seconds a stopping worker gets to exit before it is killed.
 STOP_SECONDS = 5.0
+#: Seconds between two looks of the watchdog at the pages in hand.
+WATCH_SECONDS = 0.25
 
 
 class WorkerLost(Exception):
@@ -109,30 +112,43 @@ class _Lane:
         self.conn: Connection | None = None
         self.exitcode: int | None = None
         self.timed_out = False
+        # When the page in hand is overdue (time.monotonic()); None while idle. The pool's
+        # watchdog thread kills a worker past it, under ``guard``.
+        self.deadline: float | None = None
+        self.guard = threading.Lock()
 
     def run(self, body: bytes, url: str, timeout: float) -> dict[str, Any]:
         """Extract one page in this lane's worker; raises WorkerLost if the worker dies or hangs."""
         if self.process is None:
             self._start()
         assert self.conn is not None
-        # A watchdog, not a timed read: a stopped worker would also block the send of a large
-        # page. Killing the worker breaks the pipe, which ends whatever this thread waits on.
-        self.timed_out = False
-        watchdog = threading.Timer(timeout, self._time_out)
-        watchdog.daemon = True
-        watchdog.start()
+        # A deadline watched by another thread, not a timed read: a stopped worker would also
+        # block the send of a large page. Killing the worker breaks the pipe, which ends
+        # whatever this thread waits on.
+        with self.guard:
+            self.timed_out = False
+            self.deadline = time.monotonic() + timeout
         try:
             self.conn.send((body, url))
             answer = self.conn.recv()
         except (EOFError, OSError) as exc:
-            watchdog.cancel()
+            with self.guard:
+                self.deadline = None
             self._discard()
             if self.timed_out:
                 raise WorkerLost(f"no answer within {timeout:g}s (worker killed)") from exc
             raise WorkerLost(f"the worker ended ({self._exit_description()})") from exc
-        finally:
-            watchdog.cancel()
+        with self.guard:
+            self.deadline = None
         return answer
+
+    def kill_if_overdue(self, now: float) -> None:
+        """Kill the worker if its page is past the deadline (called by the watchdog)."""
+        with self.guard:
+            if self.deadline is not None and now > self.deadline:
+                self.deadline = None
+                self.timed_out = True
+                self._kill()
 
     def stop(self) -> None:
         """Ask the worker to exit; kill it if it does not."""
@@ -175,10 +191,6 @@ class _Lane:
             self._discard()
             raise WorkerLost(f"a new worker said {ready!r} instead of being ready")
 
-    def _time_out(self) -> None:
-        self.timed_out = True
-        self._kill()
-
     def _kill(self) -> None:
         process = self.process
         if process is not None and process.is_alive():
@@ -219,12 +231,17 @@ class ExtractionPool:
             raise ValueError(f"an extraction pool needs at least one worker, got {workers}")
         self.workers = workers
         self.timeout = timeout
+        self._all = [_Lane(number + 1, on_start) for number in range(workers)]
         self._lanes: queue.SimpleQueue[_Lane] = queue.SimpleQueue()
-        for number in range(workers):
-            self._lanes.put(_Lane(number + 1, on_start))
+        for lane in self._all:
+            self._lanes.put(lane)
         # One thread per lane: a page never waits for a thread, only for a free worker.
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
         self._closed = False
+        # One watchdog for all lanes (a timer per page would cost a thread start per page).
+        self._stopped = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name="extract-watchdog", daemon=True)
+        self._watchdog.start()
 
     async def extract(self, body: bytes, url: str) -> dict[str, Any]:
         """The extraction of one page (crawler.extract.Extraction as a dict), computed in a
@@ -253,12 +270,20 @@ class ExtractionPool:
                 break
             lane.stop()
         self._threads.shutdown(wait=True)
+        self._stopped.set()
+        self._watchdog.join()
 
     def __enter__(self) -> ExtractionPool:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(WATCH_SECONDS):
+            now = time.monotonic()
+            for lane in self._all:
+                lane.kill_if_overdue(now)
 
     def _extract(self, body: bytes, url: str) -> dict[str, Any]:
         lane = self._lanes.get()
