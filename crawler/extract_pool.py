@@ -8,7 +8,8 @@ for the answer and hands it back to the reactor as an asyncio future.
 Failure handling, so that no page is lost or doubled:
 
 - a worker that dies (killed, crashed in C code) or does not answer within ``timeout`` seconds
-  (hung) is killed and replaced, and its page is extracted again in the new worker;
+  (hung: one watchdog thread looks at every page in hand four times a second) is killed and
+  replaced, and its page is extracted again in the new worker;
 - a page whose extraction fails twice that way raises ``ExtractionFailed``: the spider stores
   its item with the feed's fields and ``text_status`` error, and logs one line.
 
