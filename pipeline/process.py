@@ -18,9 +18,9 @@ from pipeline.stages.attribution import SourceProfile, resolve_sources
 from pipeline.stages.language import assign_language
 from pipeline.stages.normalize import drop_exact_duplicates, normalize
 from pipeline.stages.prepare import items_to_frame
-from pipeline.stages.relevance import add_normalized_text, apply_queries
+from pipeline.stages.relevance import apply_queries
 from pipeline.stages.stories import add_title_hash, assign_stories, batch_keys, fingerprint
-from pipeline.stages.words import article_words
+from pipeline.stages.words import text_words
 from pipeline.store import Store, utcnow
 
 
@@ -103,9 +103,9 @@ def analyze(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame = assign_language(frame)
-    frame = add_normalized_text(frame)
-    # Split and hash every article's words once, for the queries and the fingerprints.
-    words = article_words(frame, query_prefixes([rules.topic, *rules.tags.values()]))
+    # Normalize, split and hash every article's words once, for the queries and the
+    # fingerprints.
+    words = text_words(frame, query_prefixes([rules.topic, *rules.tags.values()]))
     frame = apply_queries(
         frame,
         rules.topic,

@@ -32,7 +32,13 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["normalize_for_matching", "normalize_many", "normalize_series", "tokenize"]
+__all__ = [
+    "normalize_for_matching",
+    "normalize_many",
+    "normalize_series",
+    "matching_units",
+    "tokenize",
+]
 
 # Letter folds applied after hamza/madda have been split off (see `_fold`).
 _LETTER_FOLDS: dict[str, str] = {
@@ -174,6 +180,18 @@ def _decode(codes: np.ndarray) -> str:
 
 
 def _normalize_chunk(texts: list[str]) -> list[str]:
+    codes = _normalized_codes(texts)
+    if not codes.size:
+        return [""] * len(texts)
+    return _decode(codes).split(_SEPARATOR)
+
+
+def _normalized_codes(texts: list[str], *, collapse: bool = True) -> np.ndarray:
+    """The code points of the normalized ``texts`` joined by NUL (uint16, or uint32 when some
+    are outside the BMP); empty when every text normalizes to nothing.
+
+    ``collapse=False``: runs of spaces are left as they are (the words are the same).
+    """
     # NFKC works on the joined string: NUL is a starter that nothing composes with, so the
     # result equals per-document processing. Case folding is done by the lookup table.
     joined = unicodedata.normalize("NFKC", _SEPARATOR.join(texts))
@@ -183,8 +201,8 @@ def _normalize_chunk(texts: list[str]) -> list[str]:
         codes = _map_codepoints(_encode(joined.casefold()))
         codes[codes == _EXPAND] = _SPACE  # cannot happen: case folding is idempotent
     codes = codes[codes != _DELETE]
-    if not codes.size:
-        return [""] * len(texts)
+    if not codes.size or not collapse:
+        return codes
     # Collapse whitespace in two vectorized passes: first drop every space that follows a
     # space, a separator or the start; then drop a space left just before a separator or end.
     space = codes == _SPACE
@@ -197,14 +215,30 @@ def _normalize_chunk(texts: list[str]) -> list[str]:
     if codes.size:
         before_boundary[-1] = True
         before_boundary[:-1] = codes[1:] == 0
-    codes = codes[~(space & before_boundary)]
-    return _decode(codes).split(_SEPARATOR)
+    return codes[~(space & before_boundary)]
 
 
 def _clean_input(text: object) -> str:
     if not isinstance(text, str):
         return ""  # None, NaN and other missing values normalize to the empty string
     return text.replace(_SEPARATOR, " ") if _SEPARATOR in text else text
+
+
+def matching_units(texts: Iterable[object]) -> np.ndarray:
+    """The texts' characters as ``normalize_many`` leaves them, as UTF-16 code units (uint16),
+    the texts joined by NUL (U+0000), but with spaces not collapsed: words are the runs of code
+    units other than the space and NUL, and they are exactly the words of the normalized texts.
+
+    For code that splits the normalized words itself (``pipeline.tokens.tokenize_units``): it
+    spares collapsing spaces, decoding the result to strings and encoding them again. ``texts``
+    are taken in one pass, so give a batch of a bounded size.
+    """
+    batch = [_clean_input(text) for text in texts]
+    codes = _normalized_codes(batch, collapse=False)
+    if codes.dtype != np.uint16:
+        # Characters outside the BMP are two UTF-16 code units each (rare: emoji).
+        return np.frombuffer(_decode(codes).encode("utf-16-le"), dtype=np.uint16)
+    return codes
 
 
 def normalize_many(texts: Iterable[object]) -> list[str]:

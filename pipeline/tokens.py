@@ -259,6 +259,73 @@ def _hash_pass(
     ends = np.empty(len(spaces) + 1, dtype=np.int64)
     ends[:-1] = spaces
     ends[-1] = n
+    return _hash_spans(units, starts, ends, table)
+
+
+def tokenize_units(parts: Iterable[np.ndarray], prefixes: Iterable[str] = ()) -> Tokens:
+    """``tokenize_many`` of texts given as normalized UTF-16 code units: each part holds some
+    texts joined by NUL (``pipeline.textnorm.matching_units``), the parts follow each other.
+    Words are the runs of code units other than the space and NUL.
+
+    The result's "documents" are the texts, in order, an empty text with no words; the hashes
+    are those ``tokenize_many`` gives the same words. Reading the units directly spares turning
+    normalized text into strings and back.
+    """
+    wanted = sorted({p for p in prefixes if p})
+    prefix_table = _prefix_table(wanted)
+    hash_parts: list[np.ndarray] = []
+    hit_parts: list[np.ndarray] = []
+    which_parts: list[np.ndarray] = []
+    count_parts: list[np.ndarray] = []
+    first_word = 0
+    for units in parts:
+        starts, ends, counts = _word_spans(units)
+        hashes, hits, which = _hash_spans(units, starts, ends, prefix_table)
+        hash_parts.append(hashes)
+        hit_parts.append(hits + first_word)
+        which_parts.append(which)
+        count_parts.append(counts)
+        first_word += len(hashes)
+    counts = np.concatenate(count_parts) if count_parts else np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    hashes = np.concatenate(hash_parts) if hash_parts else np.zeros(0, dtype=np.uint64)
+    return Tokens(
+        hashes=hashes, offsets=offsets, prefixes=_split_hits(wanted, hit_parts, which_parts)
+    )
+
+
+def _word_spans(units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the words of NUL-joined texts are: ``(starts, ends, words of each text)``.
+
+    A word is a run of code units above U+0020: normalized text holds no other code units
+    at or below it than the space and the NUL between texts.
+    """
+    n = len(units)
+    # Separators padded on both sides: the edges between separators and words alternate,
+    # a word's start, then its end.
+    separator = np.ones(n + 2, dtype=bool)
+    np.less_equal(units, _SPACE, out=separator[1:-1])
+    edges = np.flatnonzero(separator[1:] != separator[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    # The texts' bounds: their NULs, and the ends of the units.
+    nuls = np.flatnonzero(units == 0)
+    bounds = np.empty(len(nuls) + 2, dtype=np.int64)
+    bounds[0], bounds[-1] = 0, n
+    bounds[1:-1] = nuls
+    counts = np.diff(np.searchsorted(starts, bounds))
+    return starts, ends, counts
+
+
+def _hash_spans(
+    units: np.ndarray, starts: np.ndarray, ends: np.ndarray, table: _PrefixTable
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hashes of the words ``units[starts[i]:ends[i]]``, and the (word, prefix number)
+    pairs of the words that start with a prefix of ``table``."""
+    n = len(units)
+    if not len(starts):
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint64), empty, empty
     sums = np.zeros(n + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         np.cumsum(units * _powers(_P, n), out=sums[1:])

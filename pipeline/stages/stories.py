@@ -31,6 +31,7 @@ from pipeline.stages.words import ArticleWords, article_words
 from pipeline.story_index import TITLE_RULE, RecentIndex
 
 MIN_TITLE_WORDS = 3
+NORMALIZED_COLUMNS = frozenset({"norm_title", "norm_summary", "norm_text"})
 
 
 def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.DataFrame:
@@ -40,7 +41,8 @@ def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.Da
     without shingles.
 
     Expects the normalized columns ``norm_title``, ``norm_summary`` and ``norm_text`` (see
-    ``relevance.add_normalized_text``), or their hashed words from ``words.article_words``.
+    ``relevance.add_normalized_text``), or the articles' hashed words (``words.article_words``
+    or ``words.text_words``); the normalized columns are dropped.
     """
     frame = frame.copy()
     if words is None:
@@ -54,8 +56,8 @@ def fingerprint(frame: pd.DataFrame, words: ArticleWords | None = None) -> pd.Da
         packed if size else None
         for packed, size in zip(minhash.pack_bands(keys), sizes, strict=True)
     ]
-    # The normalized text has served the queries and the signatures: free it.
-    return frame.drop(columns=["norm_title", "norm_summary", "norm_text"])
+    # The normalized text, when there is any, has served the queries and the signatures.
+    return frame.drop(columns=list(NORMALIZED_COLUMNS.intersection(frame.columns)))
 
 
 def add_title_hash(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.tokens import Tokens, tokenize_many, word_counts
+from pipeline.textnorm import matching_units
+from pipeline.tokens import Tokens, tokenize_many, tokenize_units, word_counts
+
+#: Raw characters normalized and hashed in one numpy pass by ``text_words``: bounds the memory
+#: of the per-character arrays (about 60 bytes per character) whatever the size of the chunk.
+PASS_CHARS = 1 << 19
 
 
 @dataclass
@@ -76,3 +81,40 @@ def article_words(frame: pd.DataFrame, prefixes: Iterable[str] = ()) -> ArticleW
         summary=summary,
         text=text,
     )
+
+
+def text_words(frame: pd.DataFrame, prefixes: Iterable[str] = ()) -> ArticleWords:
+    """``article_words`` straight from the raw ``title``, ``summary`` and ``text`` columns.
+
+    The same words and hashes as normalizing the columns (``relevance.add_normalized_text``)
+    and splitting them, without making strings of the normalized text: a chunk's text is
+    normalized and hashed in passes of about ``PASS_CHARS`` characters, each a few numpy
+    operations over its code units.
+    """
+    fields = [
+        value
+        for triple in zip(
+            frame["title"].tolist(), frame["summary"].tolist(), frame["text"].tolist(), strict=True
+        )
+        for value in triple
+    ]
+    tokens = tokenize_units(_normalized_passes(fields), prefixes)
+    counts = np.diff(tokens.offsets)
+    # Three texts per article: its words are those of its title, summary and text in a row.
+    tokens.offsets = tokens.offsets[0::3].copy()
+    return ArticleWords(tokens=tokens, title=counts[0::3], summary=counts[1::3], text=counts[2::3])
+
+
+def _normalized_passes(fields: list[object]) -> Iterable[np.ndarray]:
+    """The normalized code units of ``fields`` (title, summary, text of each article) in
+    groups of whole articles of about ``PASS_CHARS`` characters."""
+    begin = 0
+    size = 0
+    for i, value in enumerate(fields):
+        if isinstance(value, str):
+            size += len(value) + 1
+        if i % 3 == 2 and size >= PASS_CHARS:
+            yield matching_units(fields[begin : i + 1])
+            begin, size = i + 1, 0
+    if begin < len(fields):
+        yield matching_units(fields[begin:])
