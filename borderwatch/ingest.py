@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import sqlalchemy.exc
 
+from borderwatch.bulk_gc import bulk_collection, tune_for_bulk_work
 from borderwatch.database_staging import DatabaseStaging
 from borderwatch.database_url import safe_url
 from borderwatch.item_dates import check_dates
@@ -183,7 +184,10 @@ def process_staging(
     stories to the current one and stores it, so both cores work. Chunks are still stored one
     at a time and in order, so the result is the same as without the worker.
     """
-    with processing_lock(store.url, wait=wait, on_wait=_say_waiting):
+    with (
+        processing_lock(store.url, wait=wait, on_wait=_say_waiting),
+        bulk_collection(),
+    ):
         staging = staging_for(store, staging)
         _mention_foreign(staging)
         return _process_locked(staging, store, rules, progress, chunk_items, parallel)
@@ -415,6 +419,7 @@ def _start_worker(rules: ProcessingRules, store_url: str, parent: int) -> None:
     die_with_parent(parent)
     _WORKER["rules"] = rules
     _WORKER["store"] = Store(store_url, create=False)
+    tune_for_bulk_work()
 
 
 def _analyze(

@@ -157,7 +157,8 @@ def _bmp_table() -> np.ndarray:
 def _encode(text: str) -> np.ndarray:
     """Code points of `text` as uint16 when all are in the BMP (the fast case), else uint32."""
     units = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
-    if not ((units >= 0xD800) & (units < 0xE000)).any():
+    if len(units) == len(text):
+        # One code unit per character: no character outside the BMP, no surrogate pair.
         return units
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
