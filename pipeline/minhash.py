@@ -109,21 +109,25 @@ def _signatures(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.
     with np.errstate(over="ignore"):
         combined = words * _MULTIPLIERS[0]
         for j in range(1, k):
-            shifted = np.zeros(total, dtype=np.uint64)
-            if j < total:  # fewer words than a shingle in all: nothing to shift in
-                shifted[: total - j] = words[j:]
-            combined = (combined ^ (combined >> np.uint64(29))) + shifted * _MULTIPLIERS[j]
-    doc_of_word = np.repeat(np.arange(n), lengths)
-    position = np.arange(total) - starts[doc_of_word]
-    full = position + k <= lengths[doc_of_word]
-    # A document shorter than k words is represented by its one shingle at position 0.
-    short = (lengths[doc_of_word] < k) & (position == 0)
-    if short.any():
-        combined[short] = _short_shingles(words, starts, lengths, doc_of_word[short], k)
-    valid = full | short
+            combined ^= combined >> np.uint64(29)
+            # Word i + j is shifted in; the last j positions have none (it would be 0).
+            if j < total:
+                combined[: total - j] += words[j:] * _MULTIPLIERS[j]
+    # Each document's last k - 1 positions start no full shingle; a document shorter than k
+    # words is represented by its one shingle at position 0.
+    ends = starts + lengths
+    valid = np.ones(total, dtype=bool)
+    for back in range(1, k):
+        valid[(ends - back)[lengths >= back]] = False
+    short_docs = np.flatnonzero((lengths > 0) & (lengths < k))
+    if len(short_docs):
+        first = starts[short_docs]
+        valid[first] = True
+        combined[first] = _short_shingles(words, starts, lengths, short_docs, k)
     hashes = mix(combined[valid] + _GOLDEN)
-    docs = doc_of_word[valid]
-    sizes = np.bincount(docs, minlength=n).astype(np.int64)
+    # Valid shingles are consecutive within each document, documents in order.
+    sizes = np.where(lengths >= k, lengths - (k - 1), (lengths > 0).astype(np.int64))
+    docs = np.repeat(np.arange(n), sizes)
 
     bins = (hashes >> _BIN_SHIFT).astype(np.int64)
     values = ((hashes >> _VALUE_SHIFT) & np.uint64(0xFFFFFFFF)).astype(np.uint32)

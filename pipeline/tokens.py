@@ -41,11 +41,13 @@ _PASS_UNITS = 1 << 19
 def mix(values: np.ndarray) -> np.ndarray:
     """splitmix64's finalizer: a fast, well-spread 64-bit bijection (uint64 in, uint64 out)."""
     with np.errstate(over="ignore"):
+        # In place after the first step: the same values with half the temporary arrays.
         z = values ^ (values >> np.uint64(30))
-        z = z * _M1
-        z = z ^ (z >> np.uint64(27))
-        z = z * _M2
-        return z ^ (z >> np.uint64(31))
+        z *= _M1
+        z ^= z >> np.uint64(27)
+        z *= _M2
+        z ^= z >> np.uint64(31)
+        return z
 
 
 def _units(text: str) -> np.ndarray:
