@@ -10,6 +10,7 @@ ISO 8601 in UTC, which the stages read without guessing (RFC 822 dates included)
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,10 @@ def check_dates(
         value = item.get(field)
         if value is None:
             continue
+        # Already as this function writes it (the crawler's and staged items' dates): kept as
+        # it is when plausible, without converting it back and forth.
+        if isinstance(value, str) and _UTC_ISO(value) and plausible(_utc_or_none(value), now):
+            continue
         moment = to_utc_datetime(value)
         instead = {"published": "; the collection time stands in", "updated": ""}.get(
             field, "; the processing time stands in"
@@ -41,3 +46,15 @@ def check_dates(
         else:
             item[field] = moment.isoformat()
     return item
+
+
+def _utc_or_none(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:  # digits in the right places, but no such day or time
+        return None
+
+
+# ISO 8601 in UTC as ``datetime.isoformat`` writes an aware UTC datetime: to the second, or to
+# the microsecond when there are any.
+_UTC_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.(?!000000)\d{6})?\+00:00").fullmatch
