@@ -69,6 +69,8 @@ class CrawlWorker:
     def run(self) -> None:
         """Consume until SIGTERM or SIGINT."""
         broker = self.broker = make_broker(self.settings)
+        # An unreachable broker ends the command with one line before this worker is listed.
+        broker.client.ping()
         dramatiq.Actor(
             self.crawl_shard,
             broker=broker,

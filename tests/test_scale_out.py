@@ -398,3 +398,31 @@ def test_a_worker_without_a_queue_or_with_a_bad_broker_says_so_in_one_line(
     assert result.returncode == 2
     assert "queue.broker" in result.stderr and "expected a Redis URL" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    # A broker that does not answer (nothing listens on the port; the password is masked).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    raw["queue"] = {"broker": f"redis://:hunter2@127.0.0.1:{port}/0"}
+    # A due target, so that collect has something to send (it is never fetched).
+    raw["sources"] = [
+        {
+            "key": "due",
+            "name": "Due",
+            "country": "PK",
+            "language": "en",
+            "feeds": [f"http://127.0.0.1:{port}/f.xml"],
+        },
+    ]
+    config = write_config(tmp_path, raw)
+    for command in ("worker", "collect"):
+        result = run_cli(config, command, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"error: cannot reach the queue broker redis://:***@127.0.0.1:{port}/0: "
+            f"Error 111 connecting to 127.0.0.1:{port}. Connection refused."
+        ]
+    # ... and the worker that could not start is not listed as one.
+    status = run_cli(config, "status", timeout=60)
+    assert "workers (0):" in status.stdout, status.stdout
+    # ... and the target it could not send is not left leased.
+    assert "leases: 0 live" in status.stdout, status.stdout

@@ -113,6 +113,24 @@ class _Main(click.Group):
             app = ctx.obj
             url = app.config.database_url(app.db_override) if isinstance(app, App) else ""
             fail(connection_problem(url, exc))
+        except Exception as exc:
+            if not _broker_unreachable(exc):
+                raise
+            from borderwatch.database_url import safe_url
+
+            app = ctx.obj
+            queue = app.config.queue if isinstance(app, App) else None
+            where = f" {safe_url(queue.broker)}" if queue is not None else ""
+            fail(f"cannot reach the queue broker{where}: {exc}")
+
+
+def _broker_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` is the queue's Redis broker refusing or not answering. Told without
+    importing redis, which only the commands that use the queue load (it costs 0.2 s)."""
+    redis_errors = sys.modules.get("redis.exceptions")
+    if redis_errors is None:
+        return False
+    return isinstance(exc, redis_errors.ConnectionError | redis_errors.TimeoutError)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
