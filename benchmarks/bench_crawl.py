@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -181,13 +182,16 @@ def make_config(workdir: Path, base_url: str, feeds: int) -> Any:
 
 
 class TreeMemory:
-    """Samples, ten times a second, the memory of this process's descendants (the crawl
-    child, its extraction workers) as the sum of their proportional set sizes (PSS: a page
-    shared by n processes counts 1/n in each), and keeps the peak."""
+    """Samples, ten times a second, the processes below this one (the crawl child, its
+    extraction workers): the sum of their proportional set sizes (PSS: a page shared by n
+    processes counts 1/n in each), whose peak it keeps, and, on Linux, each process's time on
+    a core and time ready to run but waiting for one (/proc/PID/schedstat), as last seen."""
 
     def __init__(self) -> None:
         self.peak = 0
         self.peak_processes = 0
+        # pid -> (depth below this process, seconds on a core, seconds waiting for a core).
+        self.schedule: dict[int, tuple[int, float, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -203,14 +207,58 @@ class TreeMemory:
         me = psutil.Process()
         while not self._stop.wait(0.1):
             total, count = 0, 0
+            children = me.children()
             for process in me.children(recursive=True):
                 try:
                     total += process.memory_full_info().pss
                     count += 1
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
+                depth = 1 if process in children else 2
+                self.schedule[process.pid] = (depth, *schedule_of(process.pid))
             if total > self.peak:
                 self.peak, self.peak_processes = total, count
+
+    def split(self, depth: int) -> tuple[float, float]:
+        """Seconds on a core and seconds waiting for one, summed over the processes at
+        ``depth`` (1: the crawl child, 2: its workers)."""
+        rows = [(run, wait) for d, run, wait in self.schedule.values() if d == depth]
+        return sum(r for r, _w in rows), sum(w for _r, w in rows)
+
+
+def schedule_of(pid: int) -> tuple[float, float]:
+    """Seconds process ``pid`` (its threads together) has run on a core, and has spent ready
+    to run but waiting for a core; zeros where the kernel does not say (not Linux)."""
+    run = wait = 0.0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            ran, waited, _slices = (task / "schedstat").read_text().split()
+            run, wait = run + int(ran) / 1e9, wait + int(waited) / 1e9
+    except (OSError, ValueError):
+        pass
+    return run, wait
+
+
+class MachineLoad:
+    """CPU seconds the whole machine spent busy while in this block, less what this process
+    and its children spent: the load of everything else, in cores (busy seconds per second)."""
+
+    def __enter__(self) -> MachineLoad:
+        self._busy = busy_seconds()
+        self._ours = time.process_time() + cpu_of_children()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        busy = busy_seconds() - self._busy
+        ours = time.process_time() + cpu_of_children() - self._ours
+        self.others = max(0.0, busy - ours) / (time.perf_counter() - self._started)
+
+
+def busy_seconds() -> float:
+    """CPU seconds all cores of the machine have spent not idle."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 def baseline(server: Any, urls: list[str], out: Path) -> float:
@@ -291,12 +339,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     base_rates, crawl_rates, store_rates, peaks = [], [], [], []
     base_cpu, crawl_cpu = [], []
+    # Cores busy with other work (other processes on a shared machine) during each side, and
+    # the crawl's processes' milliseconds per page on a core and waiting for one.
+    base_others, crawl_others, child_ms, worker_ms, worker_wait_ms = [], [], [], [], []
     second: dict[str, Any] = {}
     with serve_pages(site) as server, tempfile.TemporaryDirectory() as tmp:
         urls = [server.url(p) for p in site if p.startswith("/n/")]
         for run in range(args.repeat):
             cpu = time.process_time()
-            seconds = baseline(server, urls, Path(tmp) / f"baseline-{run}.jsonl")
+            with MachineLoad() as load:
+                seconds = baseline(server, urls, Path(tmp) / f"baseline-{run}.jsonl")
+            base_others.append(load.others)
             base_rates.append(pages / seconds)
             # This process: the fetches, the extraction and the server's answers.
             base_cpu.append((time.process_time() - cpu) / pages)
@@ -308,9 +361,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             store = Store(url)
             before = len(server.requests)
             cpu, children = time.process_time(), cpu_of_children()
-            with TreeMemory() as memory:
+            with MachineLoad() as load, TreeMemory() as memory:
                 report, seconds = crawl_once(config, store, url)
             peaks.append(memory)
+            crawl_others.append(load.others)
+            child_ms.append(memory.split(1)[0] / pages * 1000)
+            worker_ms.append(memory.split(2)[0] / pages * 1000)
+            worker_wait_ms.append(memory.split(2)[1] / pages * 1000)
             # The crawl child and its workers, and this process (the server's answers; also the
             # memory sampler, a little).
             spent = cpu_of_children() - children + time.process_time() - cpu
@@ -347,6 +404,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"page: baseline {base_cpu[-1] * 1000:.1f} ms, crawl {crawl_cpu[-1] * 1000:.1f} "
                 f"ms; crawl peak {memory.peak / 2**20:.0f} MB in {memory.peak_processes} processes"
             )
+            print(
+                f"         crawl child {child_ms[-1]:.1f} ms/page on a core, workers "
+                f"{worker_ms[-1]:.1f} ms/page on a core and {worker_wait_ms[-1]:.1f} ms/page "
+                f"waiting for one; other work on the machine: {base_others[-1]:.2f} cores "
+                f"during the baseline, {crawl_others[-1]:.2f} during the crawl"
+            )
 
     base, crawl = statistics.median(base_rates), statistics.median(crawl_rates)
     workers = getattr(config.collect, "extract_workers", "(none: extraction in the crawl process)")
@@ -360,6 +423,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"CPU per page: baseline {statistics.median(base_cpu) * 1000:.1f} ms, crawl "
         f"{statistics.median(crawl_cpu) * 1000:.1f} ms (both fetch and extract every page)"
+    )
+    print(
+        f"of the crawl's CPU per page: crawl child {statistics.median(child_ms):.1f} ms "
+        f"(start-up included), workers {statistics.median(worker_ms):.1f} ms, and the workers "
+        f"waited {statistics.median(worker_wait_ms):.1f} ms per page for a free core"
+    )
+    print(
+        f"other work on the machine (cores busy outside this benchmark): "
+        f"{statistics.median(base_others):.2f} during the baseline, "
+        f"{statistics.median(crawl_others):.2f} during the crawl; the baseline uses one core, "
+        f"the crawl wants {os.cpu_count()}"
     )
     print(f"{'store: stages + database':44}{statistics.median(store_rates):>6.0f} items/s")
     print(
