@@ -8,12 +8,18 @@ styles, JSON-LD, long menus, related links, comments and a footer), then:
    crawler.extract and written as JSON Lines, in this process (the simplest collector);
 2. ``collect``'s crawl: a real Scrapy crawl in a child process (fetch, extract in the
    ``collect.extract_workers`` pool, stage), timed, with the peak memory of the crawl child and
-   its workers together (sum of PSS, sampled ten times a second); the staged items are then
-   stored (timed separately);
+   its workers together (sum of PSS, sampled ten times a second), and where its CPU went: the
+   crawl child's and the workers' time on a core, and the time the workers were ready to run
+   but waited for a core (Linux schedstat); the staged items are then stored (timed separately);
 3. a second crawl of the unchanged site, which must fetch no article page and parse no feed
    body (every feed answers 304 to its ETag): asserted and printed;
 4. start-up: a crawl of one feed that answers 304, wall and CPU seconds, beside the CPU
    seconds of the bare interpreter and of the crawl child's imports.
+
+Each side also prints how many cores other work kept busy meanwhile (a shared machine), and
+each run measures the machine's own ceiling: how much faster as many processes as the crawl has
+workers extract pages already fetched than one process does, with nothing else running. The
+sequential baseline needs one core; the crawl can only beat it by as much as free cores allow.
 
 Steps 1 and 2 repeat ``--repeat`` times, interleaved, so that both sides see the same load;
 medians are printed. Both sides do the same extraction work (``extract_article`` on every
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import resource
 import statistics
@@ -50,6 +57,7 @@ from borderwatch.config import PACKAGED_CONFIG, config_from_mapping  # noqa: E40
 from borderwatch.ingest import process_staging  # noqa: E402
 from borderwatch.plan import plan_targets, processing_rules  # noqa: E402
 from crawler.extract import extract_article  # noqa: E402
+from crawler.extract_pool import workers_for  # noqa: E402
 from crawler.staging import StagingArea  # noqa: E402
 from pipeline.store import Store, utcnow  # noqa: E402
 from tests.support.fault_server import serve_pages  # noqa: E402
@@ -322,6 +330,35 @@ def startup(config: Any, store: Store, url: str, repeat: int) -> dict[str, float
     }
 
 
+def extract_pages(pages: list[tuple[str, bytes]]) -> float:
+    """Seconds to extract ``pages`` (url, body) one after the other, in this process."""
+    started = time.perf_counter()
+    for url, body in pages:
+        extract_article(body, url)
+    return time.perf_counter() - started
+
+
+def parallel_ceiling(pages: list[tuple[str, bytes]], processes: int) -> float:
+    """How much faster ``processes`` processes extract than one, on this machine now: the same
+    pages extracted by one worker of ``pool`` alone, then by ``processes`` workers at once (each
+    all of them; nothing else: no fetching, no crawl). The most a crawl that spreads extraction
+    over that many processes could gain over a sequential one, whatever its own overheads.
+    The pool lives only for this measure, so that it is not counted as part of the crawl."""
+    with multiprocessing.get_context("spawn").Pool(processes, initializer=warm_worker) as pool:
+        # Every worker warm before timing starts.
+        pool.map(time.sleep, [0.2] * processes, chunksize=1)
+        alone = pool.apply(extract_pages, (pages,))
+        started = time.perf_counter()
+        pool.map(extract_pages, [pages] * processes, chunksize=1)
+        together = time.perf_counter() - started
+    return processes * alone / together
+
+
+def warm_worker() -> None:
+    """Import the extractor and run it once, so that timing starts warm."""
+    extract_article(b"<html><body><p>warm</p></body></html>", "http://127.0.0.1/warm.html")
+
+
 # What the crawl child imports before it crawls (borderwatch.crawl_child.main).
 CHILD_IMPORTS = "import crawler.crawl, borderwatch.crawl_state, pipeline.store"
 
@@ -342,6 +379,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Cores busy with other work (other processes on a shared machine) during each side, and
     # the crawl's processes' milliseconds per page on a core and waiting for one.
     base_others, crawl_others, child_ms, worker_ms, worker_wait_ms = [], [], [], [], []
+    ceilings = []
+    processes = workers_for("auto")
+    sample = [
+        (f"http://127.0.0.1/n/{n % args.feeds}/{n}.html", body.encode())
+        for n, (path, (_t, body)) in enumerate(p for p in site.items() if p[0].startswith("/n/"))
+    ][:100]
     second: dict[str, Any] = {}
     with serve_pages(site) as server, tempfile.TemporaryDirectory() as tmp:
         urls = [server.url(p) for p in site if p.startswith("/n/")]
@@ -398,6 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
                 started_up = startup(config, store, url, args.repeat)
             store.close()
+            ceilings.append(parallel_ceiling(sample, processes))
             print(
                 f"  run {run + 1}: baseline {base_rates[-1]:.1f} pages/s, crawl "
                 f"{crawl_rates[-1]:.1f} pages/s, store {store_rates[-1]:.0f} items/s; CPU per "
@@ -408,7 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"         crawl child {child_ms[-1]:.1f} ms/page on a core, workers "
                 f"{worker_ms[-1]:.1f} ms/page on a core and {worker_wait_ms[-1]:.1f} ms/page "
                 f"waiting for one; other work on the machine: {base_others[-1]:.2f} cores "
-                f"during the baseline, {crawl_others[-1]:.2f} during the crawl"
+                f"during the baseline, {crawl_others[-1]:.2f} during the crawl; {processes} "
+                f"processes extract {ceilings[-1]:.2f}x as fast as one"
             )
 
     base, crawl = statistics.median(base_rates), statistics.median(crawl_rates)
@@ -434,6 +479,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{statistics.median(base_others):.2f} during the baseline, "
         f"{statistics.median(crawl_others):.2f} during the crawl; the baseline uses one core, "
         f"the crawl wants {os.cpu_count()}"
+    )
+    print(
+        f"the machine's ceiling: {processes} processes extracting pages already fetched, "
+        f"nothing else, go {statistics.median(ceilings):.2f}x as fast as one (median); the "
+        f"crawl reached {crawl / base / statistics.median(ceilings):.0%} of that"
     )
     print(f"{'store: stages + database':44}{statistics.median(store_rates):>6.0f} items/s")
     print(
