@@ -2,14 +2,16 @@
 
 trafilatura and the page-date search are pure CPU work. Run in the reactor thread they use one
 core and stall every download while they run; here they run in ``workers`` processes
-(crawler.extract_worker), each driven by one thread of this process that sends a page, waits
-for the answer and hands it back to the reactor as an asyncio future.
+(crawler.extract_worker). Each worker has ``PAGES_PER_WORKER`` threads of this process: each
+sends a page, waits for its answer and hands it back to the reactor as an asyncio future, so
+the next page is already in the worker's pipe when it finishes one.
 
 Failure handling, so that no page is lost or doubled:
 
 - a worker that dies (killed, crashed in C code) or does not answer within ``timeout`` seconds
   (hung: one watchdog thread looks at every page in hand four times a second) is killed and
-  replaced, and its page is extracted again in the new worker;
+  replaced, and its page is extracted again in the new worker (so are the pages waiting in its
+  pipe, which it had not started: those are not counted as attempts);
 - a page whose extraction fails twice that way raises ``ExtractionFailed``: the spider stores
   its item with the feed's fields and ``text_status`` error, and logs one line.
 
@@ -46,10 +48,18 @@ STARTUP_SECONDS = 60.0
 STOP_SECONDS = 5.0
 #: Seconds between two looks of the watchdog at the pages in hand.
 WATCH_SECONDS = 0.25
+#: Pages in a worker's pipe at most: while it extracts one, the next is already there, so the
+#: worker does not wait for this process (whose threads share one interpreter lock with the
+#: reactor) to send another once it answers.
+PAGES_PER_WORKER = 2
 
 
 class WorkerLost(Exception):
     """The worker died or hung while extracting a page; the message says which."""
+
+
+class PageNotStarted(WorkerLost):
+    """The worker was lost on a page sent before this one, which it had not started."""
 
 
 class ExtractionFailed(Exception):
@@ -104,7 +114,12 @@ class InlineExtractor:
 
 
 class _Lane:
-    """One worker process and its pipe; used by one thread at a time."""
+    """One worker process and its pipe, shared by ``PAGES_PER_WORKER`` threads.
+
+    Each thread sends its page, then waits for its turn to read an answer: the worker answers in
+    the order it was sent pages, so the n-th page sent gets the n-th answer. A worker that dies
+    or hangs loses every page in its pipe: each of their threads gets WorkerLost.
+    """
 
     def __init__(self, number: int, on_start: Callable[[int], None] | None) -> None:
         self.number = number
@@ -113,35 +128,77 @@ class _Lane:
         self.conn: Connection | None = None
         self.exitcode: int | None = None
         self.timed_out = False
-        # When the page in hand is overdue (time.monotonic()); None while idle. The pool's
-        # watchdog thread kills a worker past it, under ``guard``.
-        self.deadline: float | None = None
+        # Everything below is read and written under ``guard``. The worker in the pipe is
+        # ``generation``; ``sent`` pages went to it and ``answered`` answers came back.
         self.guard = threading.Lock()
+        self.turn = threading.Condition(self.guard)
+        self.generation = 0
+        self.sent = 0
+        self.answered = 0
+        # When the page the worker is on is overdue (time.monotonic()); None while idle. The
+        # pool's watchdog thread kills a worker past it.
+        self.deadline: float | None = None
+        # One writer on the pipe at a time (a page is one message); held while a worker starts
+        # or is discarded. Reentrant: a thread whose send fails discards the worker under it.
+        self.sending = threading.RLock()
 
     def run(self, body: bytes, url: str, timeout: float) -> dict[str, Any]:
         """Extract one page in this lane's worker; raises WorkerLost if the worker dies or hangs."""
-        if self.process is None:
-            self._start()
-        assert self.conn is not None
-        # A deadline watched by another thread, not a timed read: a stopped worker would also
-        # block the send of a large page. Killing the worker breaks the pipe, which ends
-        # whatever this thread waits on.
-        with self.guard:
-            self.timed_out = False
-            self.deadline = time.monotonic() + timeout
-        try:
-            self.conn.send((body, url))
-            answer = self.conn.recv()
-        except (EOFError, OSError) as exc:
+        with self.sending:
+            if self.process is None:
+                self._start()
+            assert self.conn is not None
+            conn = self.conn
             with self.guard:
-                self.deadline = None
-            self._discard()
-            if self.timed_out:
-                raise WorkerLost(f"no answer within {timeout:g}s (worker killed)") from exc
-            raise WorkerLost(f"the worker ended ({self._exit_description()})") from exc
-        with self.guard:
-            self.deadline = None
+                generation, ticket = self.generation, self.sent
+                self.sent += 1
+                if self.deadline is None:
+                    # A deadline watched by another thread, not a timed read: a stopped worker
+                    # would also block the send of a large page. Killing the worker breaks
+                    # the pipe, which ends whatever a thread waits on.
+                    self.timed_out = False
+                    self.deadline = time.monotonic() + timeout
+            try:
+                conn.send((body, url))
+            except OSError as exc:
+                with self.guard:
+                    # Lost before it read this page: on an earlier one, or while idle.
+                    behind = self.generation != generation or ticket > self.answered
+                lost = self._lost(generation, timeout)
+                if behind:
+                    raise PageNotStarted(f"lost on an earlier page: {lost}") from exc
+                raise lost from exc
+        with self.turn:
+            while self.generation == generation and self.answered != ticket:
+                self.turn.wait()
+            if self.generation != generation:
+                raise PageNotStarted(f"lost on an earlier page: {self._reason(timeout)}")
+        try:
+            answer = conn.recv()
+        except (EOFError, OSError) as exc:
+            raise self._lost(generation, timeout) from exc
+        with self.turn:
+            self.answered += 1
+            # The worker goes on to the next page in its pipe, if any, now.
+            self.deadline = time.monotonic() + timeout if self.sent > self.answered else None
+            self.turn.notify_all()
         return answer
+
+    def _lost(self, generation: int, timeout: float) -> WorkerLost:
+        """Discard the worker of ``generation`` (if no other thread did) and say why it was lost."""
+        # Under ``sending``, so that no other thread starts a new worker in between and has it
+        # discarded instead.
+        with self.sending:
+            with self.guard:
+                first = self.generation == generation
+            if first:
+                self._discard()
+        return WorkerLost(self._reason(timeout))
+
+    def _reason(self, timeout: float) -> str:
+        if self.timed_out:
+            return f"no answer within {timeout:g}s (worker killed)"
+        return f"the worker ended ({self._exit_description()})"
 
     def kill_if_overdue(self, now: float) -> None:
         """Kill the worker if its page is past the deadline (called by the watchdog)."""
@@ -155,14 +212,15 @@ class _Lane:
         """Ask the worker to exit; kill it if it does not."""
         if self.process is None:
             return
-        try:
-            assert self.conn is not None
-            self.conn.send(None)
-        except OSError:
-            pass
-        self.process.join(STOP_SECONDS)
-        self._kill()
-        self._discard()
+        with self.sending:
+            try:
+                assert self.conn is not None
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.process.join(STOP_SECONDS)
+            self._kill()
+            self._discard()
 
     def _start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -198,6 +256,12 @@ class _Lane:
             process.kill()
 
     def _discard(self) -> None:
+        # Whoever waits for an answer from this worker stops waiting: it will never come.
+        with self.turn:
+            self.generation += 1
+            self.sent = self.answered = 0
+            self.deadline = None
+            self.turn.notify_all()
         if self.process is not None:
             self.process.join(STOP_SECONDS)
             self.exitcode = self.process.exitcode
@@ -233,11 +297,16 @@ class ExtractionPool:
         self.workers = workers
         self.timeout = timeout
         self._all = [_Lane(number + 1, on_start) for number in range(workers)]
+        # A lane is taken once per page in its pipe: the queue holds each lane
+        # PAGES_PER_WORKER times, in turn, so that the first pages go to different workers.
         self._lanes: queue.SimpleQueue[_Lane] = queue.SimpleQueue()
-        for lane in self._all:
-            self._lanes.put(lane)
-        # One thread per lane: a page never waits for a thread, only for a free worker.
-        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract")
+        for _ in range(PAGES_PER_WORKER):
+            for lane in self._all:
+                self._lanes.put(lane)
+        # One thread per page in a pipe: a page never waits for a thread, only for a worker.
+        self._threads = ThreadPoolExecutor(
+            max_workers=workers * PAGES_PER_WORKER, thread_name_prefix="extract"
+        )
         self._closed = False
         # One watchdog for all lanes (a timer per page would cost a thread start per page).
         self._stopped = threading.Event()
@@ -264,12 +333,15 @@ class ExtractionPool:
         # Stop the workers before their threads end: the kernel's parent-death signal follows
         # the thread that started a worker, so a thread's end would kill its worker abruptly.
         longest = STARTUP_SECONDS + ATTEMPTS * self.timeout + STOP_SECONDS
-        for _ in range(self.workers):
+        returned = dict.fromkeys(self._all, 0)
+        for _ in range(self.workers * PAGES_PER_WORKER):
             try:
                 lane = self._lanes.get(timeout=longest)
             except queue.Empty:
                 break
-            lane.stop()
+            returned[lane] += 1
+            if returned[lane] == PAGES_PER_WORKER:  # nothing left in its pipe
+                lane.stop()
         self._threads.shutdown(wait=True)
         self._stopped.set()
         self._watchdog.join()
@@ -289,9 +361,14 @@ class ExtractionPool:
     def _extract(self, body: bytes, url: str) -> dict[str, Any]:
         lane = self._lanes.get()
         try:
-            for attempt in range(1, ATTEMPTS + 1):
+            attempt = 1
+            while attempt <= ATTEMPTS:
                 try:
                     answer = lane.run(body, url, self.timeout)
+                except PageNotStarted:
+                    # Not an attempt at this page: it waited in the pipe behind the page that
+                    # was lost (which counts its own attempt and says so in the log).
+                    continue
                 except WorkerLost as exc:
                     if attempt == ATTEMPTS:
                         raise ExtractionFailed(
@@ -304,6 +381,7 @@ class ExtractionPool:
                         url,
                         exc,
                     )
+                    attempt += 1
                     continue
                 if extract_worker.ERROR in answer:
                     raise ExtractionFailed(f"the extractor raised {answer[extract_worker.ERROR]}")

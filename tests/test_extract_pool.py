@@ -282,3 +282,21 @@ def test_a_page_lost_twice_fails_with_the_reason(caplog: pytest.LogCaptureFixtur
     # The first loss is logged (and retried); the second is the caller's to report.
     assert len(caplog.records) == 1 and "c.html" in caplog.records[0].getMessage()
     assert _workers_of(psutil.Process()) == []
+
+
+def test_pages_waiting_behind_a_lost_page_are_extracted_without_a_failed_attempt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with ExtractionPool(1, timeout=3) as pool:
+        first = pool.submit(_page(), "http://127.0.0.1/first.html").result(timeout=120)
+        (worker,) = _workers_of(psutil.Process())
+        os.kill(worker.pid, signal.SIGSTOP)  # hangs on the next page; the one after waits
+        with caplog.at_level(logging.WARNING, logger="crawler.extract_pool"):
+            hung = pool.submit(_page(), "http://127.0.0.1/hung.html")
+            behind = pool.submit(_page(), "http://127.0.0.1/behind.html")
+            answers = [hung.result(timeout=120), behind.result(timeout=120)]
+        assert [a["text"] for a in answers] == [first["text"]] * 2
+        # One page was lost (and retried); the one behind it never reached the worker.
+        messages = [r.getMessage() for r in caplog.records]
+        assert len(messages) == 1 and "hung.html" in messages[0], messages
+    assert _workers_of(psutil.Process()) == []
