@@ -1100,18 +1100,6 @@ class Store:
         with self.engine.connect() as conn:
             return bool(conn.execute(query).scalar_one())
 
-    def forget_validators(self, targets: Iterable[tuple[str, str]]) -> None:
-        """Make targets due now and fetched in full, as if never fetched: after an interrupted
-        crawl, articles listed by a feed it had already read may not have been fetched yet."""
-        reset = {"etag": None, "last_modified": None, "body_hash": None, "next_fetch_at": None}
-        with self.transaction() as conn:
-            for source, url in targets:
-                conn.execute(
-                    update(feed_state)
-                    .where(feed_state.c.source == source, feed_state.c.url == url)
-                    .values(**reset)
-                )
-
     # -- reading for outputs --------------------------------------------------------------------
     def read_sql(self, query: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
         with self.engine.connect() as conn:
