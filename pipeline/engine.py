@@ -5,10 +5,15 @@ Below both the store and the migrations, which each open databases with it.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
+
+#: How long an SQLite connection waits for another writer before "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -25,14 +30,14 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
         if read_only:
             return _read_only_sqlite_engine(url)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
             # WAL lets report readers run while the daemon writes.
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             # A 32 MB page cache (the default is 2 MB) keeps the story index and the article
@@ -57,6 +62,29 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             dbapi_connection.commit()
 
     return engine
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor, timeout_s: float = SQLITE_BUSY_TIMEOUT_S) -> None:
+    """Put the database in WAL mode, waiting out other connections as a write would.
+
+    WAL is a property of the file, so this only changes anything the first time a file is
+    opened. That first switch needs the file to itself, and SQLite answers "database is
+    locked" at once instead of calling the busy handler: two processes opening a new database
+    together (two ``ingest`` runs, a worker beside the daemon) would fail. So the switch is
+    retried, with growing pauses, until the busy timeout has passed.
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = 0.002
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
 
 def _read_only_sqlite_engine(url: str) -> Engine:

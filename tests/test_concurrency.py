@@ -125,3 +125,39 @@ def test_connection_settings_for_readers_and_writers(db_url: str) -> None:
     # Plain postgresql:// and postgres:// URLs get psycopg 3 as well.
     assert make_engine("postgresql://u@127.0.0.1/x").dialect.driver == "psycopg"
     assert make_engine("postgres://u@127.0.0.1/x").dialect.driver == "psycopg"
+
+
+def test_connections_opening_a_new_sqlite_file_together_all_succeed(tmp_path: Path) -> None:
+    """The first connection to a new file switches it to WAL; others opening it then wait.
+
+    SQLite refuses that switch at once, without its busy handler, while another connection has
+    the file open: two ``ingest`` runs starting on a new database used to end with "database is
+    locked". Several connections open each new file at the same instant, round after round.
+    """
+    rounds, together = 40, 6
+    failures: list[str] = []
+    for number in range(rounds):
+        path = tmp_path / f"new-{number}.sqlite"
+        start = threading.Barrier(together)
+
+        def open_and_read(url: str = f"sqlite:///{path}", start: threading.Barrier = start) -> None:
+            engine = make_engine(url)
+            start.wait()
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1").scalar_one()
+            except Exception as error:  # noqa: BLE001 -- every failure is collected and reported
+                failures.append(f"{url}: {error}")
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=open_and_read) for _ in range(together)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        journal = make_engine(f"sqlite:///{path}")
+        with journal.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        journal.dispose()
+    assert failures == []
