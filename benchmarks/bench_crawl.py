@@ -360,7 +360,7 @@ def warm_worker() -> None:
 
 
 # What the crawl child imports before it crawls (borderwatch.crawl_child.main).
-CHILD_IMPORTS = "import crawler.crawl, borderwatch.crawl_state, pipeline.store"
+CHILD_IMPORTS = "import crawler.crawl, borderwatch.crawl_state, pipeline.database"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -306,7 +306,7 @@ def child_ingest(args: argparse.Namespace) -> None:
 
 def floor_insert(corpus: Path, db_path: Path) -> float:
     """Seconds to executemany the same article rows into one plain SQLite table."""
-    from pipeline.stages.normalize import canonical_url
+    from pipeline.canonical import canonical_url
 
     rows = []
     with corpus.open(encoding="utf-8") as handle:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.schema import feed_state
-from pipeline.stages.normalize import canonical_url
-from pipeline.store import Store
+from pipeline.canonical import canonical_url
+from pipeline.database import Database
 
 FEED_STATE_COLUMNS = frozenset(feed_state.c.keys())
 # What a crawl that did not finish must not keep: with them, the next poll could be a 304 for a
@@ -23,7 +23,7 @@ VALIDATORS = ("etag", "last_modified", "body_hash")
 class StoreCrawlState:
     """Answers "is this article stored?" and keeps fetch outcomes until ``commit``."""
 
-    def __init__(self, store: Store, plan: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, store: Database, plan: list[dict[str, Any]] | None = None) -> None:
         self.store = store
         # The lease token each planned target was sent with (none when collect planned it).
         self.tokens = {(t["source"], t["url"]): t.get("lease_token") for t in plan or []}

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 from crawler.staging import BATCH_SUFFIX, PARTIAL_SUFFIX, BatchWriter, ForeignBatch, Owner
-from pipeline.store import Store
+from pipeline.database import Database
 
 # Where, in the local staging folder, crawl children build their batches before publishing
 # them, and where processing keeps its copies of the batches it reads.
@@ -41,7 +41,7 @@ class DatabaseBatchWriter(BatchWriter):
 class DatabaseStaging:
     """Batches staged in ``store``'s database; ``local`` is this machine's staging folder."""
 
-    def __init__(self, store: Store, local: Path) -> None:
+    def __init__(self, store: Database, local: Path) -> None:
         self.store = store
         self.owner = Owner(store.identity(), "this database")
         self.base = Path(local)

@@ -26,3 +26,24 @@ def test_import_contracts_are_kept() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_the_crawl_process_imports_neither_pandas_nor_the_extraction_libraries() -> None:
+    """Every crawl is a fresh process whose start-up every poll pays: it opens the database
+    through pipeline.database (no pandas, no numpy), and trafilatura is imported only by its
+    extraction workers."""
+    code = (
+        "import sys\n"
+        "import borderwatch.crawl_child\n"
+        "from crawler.crawl import run_crawl\n"
+        "from borderwatch.crawl_state import StoreCrawlState\n"
+        "from borderwatch.database_staging import DatabaseStaging\n"
+        "from pipeline.database import Database\n"
+        "heavy = {'pandas', 'numpy', 'trafilatura', 'htmldate', 'justext'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -75,7 +75,7 @@ def explain(app: App, target: str, url: str | None, source: str | None, as_json:
 
 
 def _stored_article(app: App, url: str) -> dict[str, Any]:
-    from pipeline.stages.normalize import canonical_url
+    from pipeline.canonical import canonical_url
 
     try:
         canonical = canonical_url(url)
