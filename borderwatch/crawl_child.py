@@ -36,6 +36,20 @@ def main(argv: list[str] | None = None) -> int:
     job = json.loads(Path(args.plan).read_text(encoding="utf-8"))
     if job.get("parent"):
         die_with_parent(int(job["parent"]))
+    extractor = None
+    if not job.get("check"):
+        # Before Scrapy and the store are imported: workers started now import trafilatura on
+        # the other cores meanwhile, instead of after the first pages have arrived.
+        from crawler.extract_pool import make_extractor
+
+        options = job["options"]
+        extractor = make_extractor(
+            options.get("extract_workers", "auto"),
+            timeout=float(options.get("extract_timeout", 60)),
+            on_start=die_with_parent,
+        )
+        if surely_extracts(job["plan"]):
+            extractor.start()
     from crawler.crawl import run_crawl
 
     if job.get("check"):
@@ -51,17 +65,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from borderwatch.crawl_state import StoreCrawlState
         from borderwatch.database_staging import DatabaseStaging
-        from pipeline.store import Store
+        from pipeline.database import Database
 
-        store = Store(job["database"], create=False)
+        store = None
         try:
+            store = Database(job["database"], create=False)
             state = StoreCrawlState(store, job["plan"])
             crawl = run_crawl(
                 job["plan"],
                 state,
                 job["staging"],
                 job["options"],
-                on_worker_start=die_with_parent,
+                extractor=extractor,
             )
             if job.get("staging_base"):
                 # Staged in the database: the batch built locally is published by one INSERT.
@@ -71,11 +86,26 @@ def main(argv: list[str] | None = None) -> int:
             # Only now, with the batch published, may the validators and next fetch times go.
             written, refused = state.commit(finished=crawl.finish_reason == "finished")
         finally:
-            store.close()
+            extractor.close()  # run_crawl closed it already, unless it never ran
+            if store is not None:
+                store.close()
         report = asdict(crawl)
         report["outcomes_written"], report["outcomes_refused"] = written, refused
     Path(args.report).write_text(json.dumps(report, default=str), encoding="utf-8")
     return 0
+
+
+def surely_extracts(plan: list[dict]) -> bool:
+    """Whether the crawl will extract article pages whatever the servers answer: a target with
+    full text on has never been fetched (no validators, no body hash), so it cannot answer 304
+    or be found unchanged. A poll of known feeds may well find nothing new: it starts its
+    extraction workers on the first article page instead, and a poll that finds nothing starts
+    none."""
+    return any(
+        target.get("full_text", True)
+        and not (target.get("etag") or target.get("last_modified") or target.get("body_hash"))
+        for target in plan
+    )
 
 
 if __name__ == "__main__":

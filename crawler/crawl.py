@@ -15,11 +15,12 @@ from typing import Any
 # importing it builds deprecated aliases with inspect.stack(), which reads the source of every
 # frame on the stack (about 45 there), a third of a second of the crawl's start-up.
 import scrapy.core.downloader.handlers.http11  # noqa: F401
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.backoff import Intervals
-from crawler.extract_pool import InlineExtractor, make_extractor
+from crawler.extract_pool import Extractor, InlineExtractor, make_extractor
 from crawler.settings import crawl_settings
 from crawler.spiders.sources import SourcesSpider
 from crawler.state import CrawlState
@@ -56,6 +57,7 @@ def run_crawl(
     *,
     check_only: bool = False,
     on_worker_start: Callable[[int], None] | None = None,
+    extractor: Extractor | None = None,
 ) -> CrawlReport:
     """Fetch every target of ``plan``, stage the new articles and report what happened.
 
@@ -64,29 +66,41 @@ def run_crawl(
 
     Article pages are extracted in ``options["extract_workers"]`` worker processes (crawler.
     extract_pool), each of which calls ``on_worker_start(parent_pid)`` first; they are stopped
-    before this returns.
+    before this returns. ``extractor``: one the caller made already (``make_extractor``, perhaps
+    started early); it is closed here too.
     """
     if not plan:
+        if extractor is not None:
+            extractor.close()
         return CrawlReport()
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(logging.WARNING)
     process = CrawlerProcess(build_settings(options, check_only=check_only))
     crawler = process.create_crawler(SourcesSpider)
+    # Why the spider closed ("finished", "closespider_timeout", "shutdown"...), from the signal:
+    # the crawl keeps no stats (crawler.settings).
+    closed: dict[str, str] = {}
+
+    def _spider_closed(spider: Any, reason: str) -> None:
+        closed["reason"] = reason
+
+    crawler.signals.connect(_spider_closed, signal=signals.spider_closed)
     intervals = Intervals(
         int(options.get("source_interval", 3600)),
         int(options.get("min_interval", 900)),
         int(options.get("max_interval", 43200)),
     )
     # ``sources check`` follows no article link: nothing to extract.
-    extractor = (
-        InlineExtractor()
-        if check_only
-        else make_extractor(
-            options.get("extract_workers", "auto"),
-            timeout=float(options.get("extract_timeout", 60)),
-            on_start=on_worker_start,
+    if extractor is None:
+        extractor = (
+            InlineExtractor()
+            if check_only
+            else make_extractor(
+                options.get("extract_workers", "auto"),
+                timeout=float(options.get("extract_timeout", 60)),
+                on_start=on_worker_start,
+            )
         )
-    )
     try:
         process.crawl(
             crawler,
@@ -107,5 +121,5 @@ def run_crawl(
         articles=getattr(spider, "stats_articles", 0),
         staged=getattr(spider, "staged_items", 0),
         batch=getattr(spider, "staged_batch", None),
-        finish_reason=crawler.stats.get_value("finish_reason"),
+        finish_reason=closed.get("reason"),
     )

@@ -15,8 +15,10 @@ Failure handling, so that no page is lost or doubled:
 - a page whose extraction fails twice that way raises ``ExtractionFailed``: the spider stores
   its item with the feed's fields and ``text_status`` error, and logs one line.
 
-Workers are started on first use (a crawl whose feeds all answer 304 starts none) in a fresh
-interpreter ("spawn": no inherited sockets or threads), and ``close`` stops them.
+Workers start in a fresh interpreter ("spawn": no inherited sockets or threads) on first use (a
+crawl whose feeds all answer 304 starts none), or at once with ``start`` (a crawl that will
+surely extract pages has them import their libraries while it imports its own); ``close``
+stops them.
 
 The work in flight is bounded by the callers: Scrapy stops downloading while the responses
 waiting in its scraper exceed SCRAPER_SLOT_MAX_ACTIVE_SIZE (crawler.settings).
@@ -73,6 +75,10 @@ class Extractor(Protocol):
         """crawler.extract.Extraction of the page, as a dict; raises ExtractionFailed."""
         ...
 
+    def start(self) -> None:
+        """Start the workers now, without waiting for them, instead of on the first page."""
+        ...
+
     def close(self) -> None:
         """Release what the extractor holds (worker processes)."""
         ...
@@ -109,6 +115,9 @@ class InlineExtractor:
 
         return extract_article(body, url).as_dict()
 
+    def start(self) -> None:
+        """Nothing to start."""
+
     def close(self) -> None:
         """Nothing to stop."""
 
@@ -126,6 +135,8 @@ class _Lane:
         self.on_start = on_start
         self.process: Any = None
         self.conn: Connection | None = None
+        # Whether the worker in ``process`` has said it is ready (``launch`` does not wait).
+        self.ready = False
         self.exitcode: int | None = None
         self.timed_out = False
         # Everything below is read and written under ``guard``. The worker in the pipe is
@@ -145,7 +156,7 @@ class _Lane:
     def run(self, body: bytes, url: str, timeout: float) -> dict[str, Any]:
         """Extract one page in this lane's worker; raises WorkerLost if the worker dies or hangs."""
         with self.sending:
-            if self.process is None:
+            if self.process is None or not self.ready:
                 self._start()
             assert self.conn is not None
             conn = self.conn
@@ -222,7 +233,20 @@ class _Lane:
             self._kill()
             self._discard()
 
+    def launch(self) -> None:
+        """Start the worker without waiting for it to be ready (it imports its libraries while
+        the caller goes on); the first page sent to it waits for that."""
+        with self.sending:
+            if self.process is None:
+                self._launch()
+
     def _start(self) -> None:
+        if self.process is None:
+            self._launch()
+        if not self.ready:
+            self._await_ready()
+
+    def _launch(self) -> None:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         process = context.Process(
@@ -233,7 +257,11 @@ class _Lane:
         )
         process.start()
         theirs.close()
-        self.process, self.conn = process, ours
+        self.process, self.conn, self.ready = process, ours, False
+
+    def _await_ready(self) -> None:
+        assert self.conn is not None
+        ours = self.conn
         if not ours.poll(STARTUP_SECONDS):
             self._kill()
             self._discard()
@@ -249,6 +277,7 @@ class _Lane:
             self._kill()
             self._discard()
             raise WorkerLost(f"a new worker said {ready!r} instead of being ready")
+        self.ready = True
 
     def _kill(self) -> None:
         process = self.process
@@ -268,7 +297,7 @@ class _Lane:
             self.process.close()
         if self.conn is not None:
             self.conn.close()
-        self.process, self.conn = None, None
+        self.process, self.conn, self.ready = None, None, False
 
     def _exit_description(self) -> str:
         code = self.exitcode
@@ -317,6 +346,16 @@ class ExtractionPool:
         """The extraction of one page (crawler.extract.Extraction as a dict), computed in a
         worker process; the reactor goes on meanwhile. Raises ExtractionFailed."""
         return await asyncio.wrap_future(self.submit(body, url))
+
+    def start(self) -> None:
+        """Start every worker now without waiting for it: each imports its libraries while the
+        caller goes on (the crawl process imports Scrapy meanwhile), instead of when the first
+        pages arrive. Call it from a thread that lives as long as the pool (the kernel's
+        parent-death signal follows the thread that started a worker)."""
+        if self._closed:
+            raise RuntimeError("the extraction pool is closed")
+        for lane in self._all:
+            lane.launch()
 
     def submit(self, body: bytes, url: str) -> Future[dict[str, Any]]:
         """Queue one page; the future holds its extraction or ExtractionFailed."""

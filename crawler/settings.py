@@ -50,11 +50,30 @@ HTTPCACHE_ENABLED = False
 # Refuse non-http(s) URLs and non-public addresses: the middleware checks every hop (redirects
 # pass through it again) for literal addresses; the resolver checks each host name's address at
 # connection time, so DNS rebinding cannot get past it (see crawler/safety.py).
-DOWNLOADER_MIDDLEWARES: dict[str, int] = {"crawler.safety.SafetyMiddleware": 50}
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "crawler.safety.SafetyMiddleware": 50,
+    # Not needed by a monitor (see SPIDER_MIDDLEWARES below).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
 TWISTED_DNS_RESOLVER = "crawler.safety.SafeResolver"
 BORDERWATCH_ALLOW_PRIVATE_ADDRESSES = False
 BORDERWATCH_ALLOWED_NETWORKS: list[str] = []
 ITEM_PIPELINES = {"crawler.pipelines.StagingPipeline": 500}
+
+# What a monitor does not need, left out of every request's and response's path (each costs
+# the crawl process CPU per page, and the crawl shares the machine with its extraction workers):
+# depth and URL-length bookkeeping, the off-site filter (a target's article links may lead to
+# other hosts, such as a CDN), HTTP authentication, byte counts per request, and the stats
+# collector (the reason the crawl ended comes from the spider_closed signal). The Referer
+# middleware stays: without it Scrapy's redirect middlewares log a warning in every crawl.
+SPIDER_MIDDLEWARES: dict[str, int | None] = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+DOWNLOADER_STATS = False
+STATS_CLASS = "scrapy.statscollectors.DummyStatsCollector"
 
 LOG_LEVEL = "WARNING"
 # The process that starts a crawl owns logging (see borderwatch.crawl_child).

@@ -105,6 +105,15 @@ def _wait_for_workers(process: psutil.Process, count: int) -> list[psutil.Proces
     raise AssertionError(f"the crawl never had {count} extraction workers running")
 
 
+def _wait_for_article_requests(site: Any, count: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if sum(1 for path in site.requests if path.startswith("/news/")) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the crawl never asked for {count} article pages")
+
+
 def _stored(db_url: str) -> list[tuple[str, str, str | None]]:
     engine = create_engine(db_url)
     try:
@@ -196,6 +205,9 @@ def test_a_crawl_stopped_with_sigterm_finishes_its_pages_and_stops_its_workers(
     cli = psutil.Process(collect.pid)
     try:
         workers = _wait_for_workers(cli, 2)
+        # The workers start with the crawl (its feeds were never fetched): stop it once it is
+        # fetching article pages, so that there are pages in flight to finish.
+        _wait_for_article_requests(site, 3)
         crawl_child = next(
             p for p in cli.children(recursive=True) if "borderwatch.crawl_child" in p.cmdline()
         )
@@ -300,3 +312,59 @@ def test_pages_waiting_behind_a_lost_page_are_extracted_without_a_failed_attempt
         messages = [r.getMessage() for r in caplog.records]
         assert len(messages) == 1 and "hung.html" in messages[0], messages
     assert _workers_of(psutil.Process()) == []
+
+
+def test_workers_start_with_a_crawl_of_new_feeds_and_not_for_a_poll_that_finds_nothing(
+    tmp_path: Path, site: Any
+) -> None:
+    """Feeds never fetched will surely give pages to extract: the workers start with the crawl
+    and import their libraries while it starts, so they are there before the first article page
+    is asked for. A poll whose feeds all answer 304 starts none."""
+    db_url = f"sqlite:///{tmp_path / 'start.sqlite'}"
+    config = _config(tmp_path, site.base_url, 2)
+    collect = _start_collect(config, db_url)
+    cli = psutil.Process(collect.pid)
+    workers_seen = False
+    try:
+        while collect.poll() is None:
+            # Looked at before the requests: workers seen in this round existed before any
+            # article request that the check below finds.
+            workers_seen = workers_seen or len(_workers_of(cli)) >= 2
+            if any(path.startswith("/news/") for path in site.requests):
+                break
+            time.sleep(0.01)
+        out, err = collect.communicate(timeout=300)
+    finally:
+        if collect.poll() is None:
+            collect.kill()
+    assert collect.returncode == 0, err
+    assert workers_seen, "the first article page was asked for before the workers started"
+
+    before = len(site.requests)
+    again = _start_collect(config, db_url)
+    poll = psutil.Process(again.pid)
+    started = []
+    try:
+        while again.poll() is None:
+            started.extend(_workers_of(poll))
+            time.sleep(0.01)
+        out, err = again.communicate(timeout=300)
+    finally:
+        if again.poll() is None:
+            again.kill()
+    assert again.returncode == 0, err
+    assert not any(path.startswith("/news/") for path in site.requests[before:])
+    assert started == [], "a poll that found nothing new started extraction workers"
+
+
+def test_a_crawl_surely_extracts_when_a_target_was_never_fetched() -> None:
+    from borderwatch.crawl_child import surely_extracts
+
+    new = {"url": "http://127.0.0.1/feed.xml", "full_text": True}
+    known = {**new, "etag": '"abc"', "last_modified": None, "body_hash": "f00"}
+    hashed_only = {**new, "body_hash": "f00"}
+    assert surely_extracts([known, new])
+    assert not surely_extracts([known, hashed_only])
+    # Without full text no article page is fetched, new or not.
+    assert not surely_extracts([{**new, "full_text": False}])
+    assert not surely_extracts([])
