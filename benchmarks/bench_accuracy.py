@@ -1,6 +1,6 @@
 """Accuracy of what is counted: relevance and tags on the labelled set, against a naive baseline.
 
-The labelled set (tests/data/accuracy/, 309 articles in English, Urdu, Dari and Pashto, and
+The labelled set (tests/data/accuracy/, 441 articles in English, Urdu, Dari and Pashto, and
 its fresh split of 101 more, tests/data/accuracy/fresh/, mostly long reports) is
 judged by the configuration's topic and tags (config.yaml by default) and, in the same run, by
 a naive baseline: relevance = both country names (any language form) and one subject word;

@@ -1,6 +1,6 @@
 """Floors under the accuracy of the default configuration on the labelled set.
 
-The labelled set (tests/data/accuracy/, 309 articles in four languages, and its fresh split of
+The labelled set (tests/data/accuracy/, 441 articles in four languages, and its fresh split of
 101 more, mostly long reports) is judged by the pipeline with config.yaml's topic and tags, and
 by the naive baseline, in every text variant (borderwatch/accuracy.py;
 benchmarks/bench_accuracy.py prints every figure). The default queries were tuned on the `tune`
@@ -40,12 +40,14 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 # P 1.00, F1 0.90).
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "fresh": 0.88, "all": 0.96}
-# Tags on full text, per tag, just below the lowest measured: tune P 0.92 (trade) R 0.97
-# (talks); held P 0.90 (security, border, trade) R 0.80 (refugees); fresh, the long reports,
-# P 0.67 (trade) and 0.81 (ceasefire), R 0.79 (refugees); both halves P 0.91 R 0.90. The
-# targets (0.90 and 0.95) hold on the tuning half only.
-TAG_PRECISION = {"tune": 0.90, "held": 0.88, "fresh": 0.65, "all": 0.90}
-TAG_RECALL = {"tune": 0.95, "held": 0.78, "fresh": 0.77, "all": 0.88}
+# Tags on full text, per tag, at or just below the lowest measured: tune P 0.92 (security) R 0.98
+# (talks); held P 0.68 (border) R 0.88 (refugees); fresh, the long reports, P 0.82 (trade) R 0.86
+# (refugees); both halves P 0.82 (border) R 0.93 (trade). The held and both-halves precision
+# floors are below the earlier 0.88 and 0.90 because of the 132 items added to the halves, not
+# the queries: the earlier queries measure border P 0.66 (held) and 0.78 (both) on them.
+# The targets (0.90 and 0.95) hold on the tuning half only.
+TAG_PRECISION = {"tune": 0.90, "held": 0.66, "fresh": 0.80, "all": 0.80}
+TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.84, "all": 0.91}
 
 
 @cache
@@ -160,7 +162,8 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
     """Single sentences of other articles inserted deep in each body of the tuning half (what
     long reports do in passing): the labels stay right. With the earlier threshold of three
     mentions, trade fell to 0.71 and security to 0.81 here with four such sentences; measured
-    now: precision 0.92 or more, recall 0.97 or more, with four and with eight."""
+    now, long reports in the tuning half included: precision 0.90 or more (refugees with eight),
+    recall 0.98 or more, with four and with eight."""
     tune = [i for i in items() if i.split == "tune"]
     rules = processing_rules(load_config(ROOT / "config.yaml"))
     for count in (4, 8):
