@@ -40,13 +40,14 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 # P 1.00, F1 0.90).
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "fresh": 0.88, "all": 0.96}
-# Tags on full text, per tag, at or just below the lowest measured: tune P 0.92 (security) R 0.98
-# (talks); held P 0.68 (border) R 0.88 (refugees); fresh, the long reports, P 0.82 (trade) R 0.86
-# (refugees); both halves P 0.82 (border) R 0.93 (trade). The held and both-halves precision
-# floors are below the earlier 0.88 and 0.90 because of the 132 items added to the halves, not
-# the queries: the earlier queries measure border P 0.66 (held) and 0.78 (both) on them.
+# Tags on full text, per tag, at or just below the lowest measured: tune P 0.92 (security) R 0.97
+# (border); held P 0.85 (talks, security) R 0.88 (refugees); fresh, the long reports, P 0.82
+# (trade) R 0.86 (refugees); both halves P 0.88 (security) R 0.94 (refugees). Border precision
+# (held 0.68, both halves 0.82) set these floors until the border labels were made to follow the
+# written rule (README in the labelled set): items whose headline or lede says the crossings stay
+# closed were labelled without border; labelled by the rule, border measures P 1.00 on both halves.
 # The targets (0.90 and 0.95) hold on the tuning half only.
-TAG_PRECISION = {"tune": 0.90, "held": 0.66, "fresh": 0.80, "all": 0.80}
+TAG_PRECISION = {"tune": 0.90, "held": 0.83, "fresh": 0.80, "all": 0.86}
 TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.84, "all": 0.91}
 
 
@@ -163,7 +164,7 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
     long reports do in passing): the labels stay right. With the earlier threshold of three
     mentions, trade fell to 0.71 and security to 0.81 here with four such sentences; measured
     now, long reports in the tuning half included: precision 0.90 or more (refugees with eight),
-    recall 0.98 or more, with four and with eight."""
+    recall 0.97 or more (border), with four and with eight."""
     tune = [i for i in items() if i.split == "tune"]
     rules = processing_rules(load_config(ROOT / "config.yaml"))
     for count in (4, 8):
