@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 import pandas as pd
 import pytest
 
+from pipeline import canonical as canon
 from pipeline.items import FIELDS
 from pipeline.stages import normalize as norm
 from pipeline.stages.attribution import resolve_sources
@@ -174,14 +175,14 @@ def _reference_canonical_url(url: str) -> str:
     """canonical_url as first written: urllib from end to end."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = norm._fold_host(parts.hostname or "")
+    host = canon._fold_host(parts.hostname or "")
     try:
         port = parts.port
     except ValueError:
         port = None
-    port = port if port and port != norm.DEFAULT_PORTS.get(scheme) else None
+    port = port if port and port != canon.DEFAULT_PORTS.get(scheme) else None
     netloc = f"{host}:{port}" if port else host
-    path = quote(unquote(parts.path or "/"), safe=norm._PATH_SAFE)
+    path = quote(unquote(parts.path or "/"), safe=canon._PATH_SAFE)
     path = re.sub(r"/{2,}", "/", path)
     path = re.sub(r"/amp/?$", "/", path)
     path = re.sub(r"\.amp(\.html?)?$", r"\1", path)
@@ -190,7 +191,7 @@ def _reference_canonical_url(url: str) -> str:
     params = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not norm._is_tracking(k)
+        if not canon._is_tracking(k)
     ]
     query = urlencode(sorted(params), doseq=True)
     return urlunsplit(("https" if scheme in ("http", "https") else scheme, netloc, path, query, ""))
@@ -242,13 +243,13 @@ def test_split_url_takes_the_fast_path_for_plain_links(monkeypatch) -> None:
 def test_canonical_url_equals_the_reference() -> None:
     # A second pass over some is answered from the host and query caches.
     for url in URLS + URLS[::10]:
-        assert _outcome(norm.canonical_url, url) == _outcome(_reference_canonical_url, url), url
+        assert _outcome(canon.canonical_url, url) == _outcome(_reference_canonical_url, url), url
 
 
 def test_preferred_url_is_unchanged_by_the_fast_split() -> None:
     canonicals = ["/rel/path", "https://epaper.dawn.com/x", "https://dawn.com/", "//geo.tv/x"]
     for url, canonical in itertools.product(URLS[:3000:7], canonicals):
-        assert _outcome(norm.preferred_url, url, canonical, "https://www.dawn.com") == _outcome(
+        assert _outcome(canon.preferred_url, url, canonical, "https://www.dawn.com") == _outcome(
             _reference_preferred_url, url, canonical, "https://www.dawn.com"
         )
 
@@ -263,10 +264,10 @@ def _reference_preferred_url(url: str, canonical: str, source_url: str) -> str:
     article = urlsplit(url)
     if target.path.strip("/") == "" and article.path.strip("/") != "":
         return url
-    target_site = norm._site(norm._fold_host(target.hostname))
-    sites = {norm._site(norm._fold_host(article.hostname or ""))}
-    sites.add(norm._site(norm._fold_host(urlsplit(source_url).hostname or "")))
-    if target_site in sites or norm._fold_host(article.hostname or "") in norm.AGGREGATOR_HOSTS:
+    target_site = canon._site(canon._fold_host(target.hostname))
+    sites = {canon._site(canon._fold_host(article.hostname or ""))}
+    sites.add(canon._site(canon._fold_host(urlsplit(source_url).hostname or "")))
+    if target_site in sites or canon._fold_host(article.hostname or "") in canon.AGGREGATOR_HOSTS:
         return candidate
     return url
 
