@@ -89,7 +89,6 @@ def _switch_to_wal(cursor: sqlite3.Cursor, timeout_s: float = SQLITE_BUSY_TIMEOU
 
 def _read_only_sqlite_engine(url: str) -> Engine:
     """An engine whose connections open the SQLite file read-only (``mode=ro``)."""
-    import sqlite3
     from pathlib import Path
     from urllib.parse import quote
 
