@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     extractor = None
     if not job.get("check"):
         # Before Scrapy and the store are imported: workers started now import trafilatura on
-        # the other cores meanwhile, instead of after the first pages have arrived.
-        from crawler.extract_pool import make_extractor
+        # the other cores meanwhile, instead of after the first pages have arrived. Only as
+        # many as leave this process a core of its own: more would slow its own start-up, which
+        # comes first; the rest start with the first pages, while the crawl waits on the network.
+        from crawler.extract_pool import make_extractor, workers_for
 
         options = job["options"]
         extractor = make_extractor(
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             on_start=die_with_parent,
         )
         if surely_extracts(job["plan"]):
-            extractor.start()
+            extractor.start(workers_for("auto") - 1)
     from crawler.crawl import run_crawl
 
     if job.get("check"):

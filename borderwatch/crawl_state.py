@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.schema import feed_state
 from pipeline.canonical import canonical_url
 from pipeline.database import Database
+from pipeline.schema import feed_state
 
 FEED_STATE_COLUMNS = frozenset(feed_state.c.keys())
 # What a crawl that did not finish must not keep: with them, the next poll could be a 304 for a

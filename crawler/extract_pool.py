@@ -17,7 +17,7 @@ Failure handling, so that no page is lost or doubled:
 
 Workers start in a fresh interpreter ("spawn": no inherited sockets or threads) on first use (a
 crawl whose feeds all answer 304 starts none), or at once with ``start`` (a crawl that will
-surely extract pages has them import their libraries while it imports its own); ``close``
+surely extract pages has some import their libraries while it imports its own); ``close``
 stops them.
 
 The work in flight is bounded by the callers: Scrapy stops downloading while the responses
@@ -75,8 +75,9 @@ class Extractor(Protocol):
         """crawler.extract.Extraction of the page, as a dict; raises ExtractionFailed."""
         ...
 
-    def start(self) -> None:
-        """Start the workers now, without waiting for them, instead of on the first page."""
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` workers (all if None) now, without waiting for them, instead of on
+        the first pages."""
         ...
 
     def close(self) -> None:
@@ -115,7 +116,7 @@ class InlineExtractor:
 
         return extract_article(body, url).as_dict()
 
-    def start(self) -> None:
+    def start(self, count: int | None = None) -> None:
         """Nothing to start."""
 
     def close(self) -> None:
@@ -347,14 +348,15 @@ class ExtractionPool:
         worker process; the reactor goes on meanwhile. Raises ExtractionFailed."""
         return await asyncio.wrap_future(self.submit(body, url))
 
-    def start(self) -> None:
-        """Start every worker now without waiting for it: each imports its libraries while the
-        caller goes on (the crawl process imports Scrapy meanwhile), instead of when the first
-        pages arrive. Call it from a thread that lives as long as the pool (the kernel's
-        parent-death signal follows the thread that started a worker)."""
+    def start(self, count: int | None = None) -> None:
+        """Start ``count`` workers (all if None) now without waiting for them: each imports its
+        libraries while the caller goes on (the crawl process imports Scrapy meanwhile),
+        instead of when the first pages arrive; the others start on first use. Call it from a
+        thread that lives as long as the pool (the kernel's parent-death signal follows the
+        thread that started a worker)."""
         if self._closed:
             raise RuntimeError("the extraction pool is closed")
-        for lane in self._all:
+        for lane in self._all[: self.workers if count is None else max(0, count)]:
             lane.launch()
 
     def submit(self, body: bytes, url: str) -> Future[dict[str, Any]]:
