@@ -7,7 +7,6 @@ Twisted's reactor cannot be restarted within a process, so callers that crawl mo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.backoff import Intervals
-from crawler.extract_pool import Extractor, InlineExtractor, make_extractor
+from crawler.extract_pool import Extractor, InlineExtractor
 from crawler.settings import crawl_settings
 from crawler.spiders.sources import SourcesSpider
 from crawler.state import CrawlState
@@ -56,7 +55,6 @@ def run_crawl(
     options: dict[str, Any],
     *,
     check_only: bool = False,
-    on_worker_start: Callable[[int], None] | None = None,
     extractor: Extractor | None = None,
 ) -> CrawlReport:
     """Fetch every target of ``plan``, stage the new articles and report what happened.
@@ -64,14 +62,15 @@ def run_crawl(
     With ``check_only`` each target is fetched once without validators, nothing is followed or
     staged, and what was found goes to ``state.record_fetch`` only.
 
-    Article pages are extracted in ``options["extract_workers"]`` worker processes (crawler.
-    extract_pool), each of which calls ``on_worker_start(parent_pid)`` first; they are stopped
-    before this returns. ``extractor``: one the caller made already (``make_extractor``, perhaps
-    started early); it is closed here too.
+    Article pages go to ``extractor``: the caller makes it (``crawler.extract_pool.
+    make_extractor``, which the crawl process starts before it imports Scrapy), and it is closed
+    here. None extracts in this thread (``sources check`` follows no article link, so it needs
+    none).
     """
+    if extractor is None:
+        extractor = InlineExtractor()
     if not plan:
-        if extractor is not None:
-            extractor.close()
+        extractor.close()
         return CrawlReport()
     for name in ("scrapy", "twisted", "py.warnings"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -90,17 +89,6 @@ def run_crawl(
         int(options.get("min_interval", 900)),
         int(options.get("max_interval", 43200)),
     )
-    # ``sources check`` follows no article link: nothing to extract.
-    if extractor is None:
-        extractor = (
-            InlineExtractor()
-            if check_only
-            else make_extractor(
-                options.get("extract_workers", "auto"),
-                timeout=float(options.get("extract_timeout", 60)),
-                on_start=on_worker_start,
-            )
-        )
     try:
         process.crawl(
             crawler,
