@@ -47,7 +47,7 @@ RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "fresh": 0.88, "all": 0.96}
 # written rule (README in the labelled set): items whose headline or lede says the crossings stay
 # closed were labelled without border; labelled by the rule, border measures P 1.00 on both halves.
 # The targets (0.90 and 0.95) hold on the tuning half only.
-TAG_PRECISION = {"tune": 0.90, "held": 0.83, "fresh": 0.80, "all": 0.86}
+TAG_PRECISION = {"tune": 0.90, "held": 0.81, "fresh": 0.80, "all": 0.86}
 TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.84, "all": 0.91}
 
 
