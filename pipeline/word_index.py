@@ -31,7 +31,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Or
+from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Opening, Or
 
 __all__ = ["WordIndex"]
 
@@ -87,6 +87,8 @@ class WordIndex:
             return self._leaf(node)
         if isinstance(node, (Not, Field)):
             return None
+        if isinstance(node, Opening):
+            return self.candidates(node.child)
         if isinstance(node, Near):
             return _all_of([self.candidates(node.left), self.candidates(node.right)])
         if isinstance(node, And):

@@ -19,7 +19,7 @@ from pipeline.query import (
     parse_clauses,
     parse_query,
 )
-from pipeline.query.document import Document, compile_test
+from pipeline.query.document import OPENING_WORDS, Document, compile_test
 from pipeline.textnorm import normalize_for_matching, normalize_series
 
 
@@ -278,6 +278,9 @@ def test_diacritics_and_digits_are_ignored() -> None:
             'a term, a "phrase" or an OR group of them; combine source.country:AF with AND',
         ),
         ("@pakistan-side talks", 0, "a term list defined under topic.terms"),
+        ("opening:", 8, 'a term, a "phrase", an @list or a "(" group right after opening:'),
+        ("opening: Gaza", 8, 'a term, a "phrase", an @list or a "(" group right after opening:'),
+        ("opening:Gaza NEAR/3 x", 0, "opening:(a NEAR/3 b) to look for the pair in the opening"),
         ("@Bad", 0, "@ followed by lower-case letters, digits, - or _, e.g. @pakistan-side"),
     ],
 )
@@ -535,6 +538,8 @@ def _random_query(rng: random.Random, depth: int = 0) -> str:
         return rng.choice(_OPERANDS)
     if roll < 0.5:
         return f"NOT ({_random_query(rng, depth + 1)})"
+    if roll < 0.56:
+        return f"opening:({_random_query(rng, depth + 1)})"
     if roll < 0.65:
         words = [o for o in _OPERANDS if ":" not in o]  # fields have no position
         left, right = rng.choice(words), rng.choice(words)
@@ -543,9 +548,12 @@ def _random_query(rng: random.Random, depth: int = 0) -> str:
     return f"({_random_query(rng, depth + 1)} {op} {_random_query(rng, depth + 1)})"
 
 
-def _reference_matches(query: Query, tokens: list[str], fields: dict | None = None) -> bool:
-    """Evaluate the parse tree directly on word lists (slow, obviously correct)."""
-    return _eval(query.root, tokens, fields or {})
+def _reference_matches(
+    query: Query, tokens: list[str], fields: dict | None = None, opening: int = OPENING_WORDS
+) -> bool:
+    """Evaluate the parse tree directly on word lists (slow, obviously correct); ``opening``:
+    how many first words ``opening:`` looks at."""
+    return _eval(query.root, tokens, fields or {}, opening)
 
 
 def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
@@ -572,14 +580,16 @@ def _spans(node: object, tokens: list[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _eval(node: object, tokens: list[str], fields: dict) -> bool:
+def _eval(node: object, tokens: list[str], fields: dict, opening: int) -> bool:
     name = type(node).__name__
     if name == "And":
-        return all(_eval(c, tokens, fields) for c in node.children)  # type: ignore[attr-defined]
+        return all(_eval(c, tokens, fields, opening) for c in node.children)  # type: ignore[attr-defined]
     if name == "Or":
-        return any(_eval(c, tokens, fields) for c in node.children)  # type: ignore[attr-defined]
+        return any(_eval(c, tokens, fields, opening) for c in node.children)  # type: ignore[attr-defined]
     if name == "Not":
-        return not _eval(node.child, tokens, fields)  # type: ignore[attr-defined]
+        return not _eval(node.child, tokens, fields, opening)  # type: ignore[attr-defined]
+    if name == "Opening":
+        return _eval(node.child, tokens[:opening], fields, opening)  # type: ignore[attr-defined]
     if name == "Field":
         return fields.get(node.name) == node.value  # type: ignore[attr-defined]
     return bool(_spans(node, tokens))
@@ -649,15 +659,19 @@ def test_a_query_matches_exactly_when_one_of_its_clauses_does() -> None:
                 assert parse_query(clause).matches(doc, normalized=True), (query.source, doc)
 
 
-def _evidence_positions(node: object, tokens: list[str], fields: dict) -> set[int]:
+def _evidence_positions(node: object, tokens: list[str], fields: dict, opening: int) -> set[int]:
     """Reference for the batch matcher's evidence: where the terms in favour occur."""
     name = type(node).__name__
     if name in ("Leaf", "Near"):
         return {start for start, _ in _spans(node, tokens)}
     if name in ("Not", "Field"):
         return set()
-    found = set().union(*(_evidence_positions(c, tokens, fields) for c in node.children))  # type: ignore[attr-defined]
-    if name == "And" and not _eval(node, tokens, fields):
+    if name == "Opening":
+        return _evidence_positions(node.child, tokens[:opening], fields, opening)  # type: ignore[attr-defined]
+    found = set().union(
+        *(_evidence_positions(c, tokens, fields, opening) for c in node.children)  # type: ignore[attr-defined]
+    )
+    if name == "And" and not _eval(node, tokens, fields, opening):
         return set()
     return found
 
@@ -690,16 +704,19 @@ def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions(
     matcher = BatchMatcher(tokens, queries, columns, opening_end).only(only)
     for query in queries:
         assert matcher.match(query).tolist() == [
-            bool(o) and _reference_matches(query, d.split(), f)
-            for d, f, o in zip(docs, fields, only, strict=True)
+            bool(o) and _reference_matches(query, d.split(), f, k)
+            for d, f, o, k in zip(docs, fields, only, openings, strict=True)
         ]
+        scanning = compile_test(query.root, use_word_set=False)
         evidence = matcher.evidence(query)
         for i, (doc, f, k) in enumerate(zip(docs, fields, openings, strict=True)):
             words = doc.split()
-            anywhere = bool(only[i]) and _reference_matches(query, words, f)
+            whole = _reference_matches(query, words, f, k)
+            assert scanning(Document(doc, f, k)) == whole, (query.source, doc, k)
+            anywhere = bool(only[i]) and whole
             assert evidence.anywhere[i] == anywhere, (query.source, doc)
-            assert evidence.opening[i] == (anywhere and _reference_matches(query, words[:k], f))
-            positions = _evidence_positions(query.root, words, f)
+            assert evidence.opening[i] == (anywhere and _reference_matches(query, words[:k], f, k))
+            positions = _evidence_positions(query.root, words, f, k)
             count = _mentions(positions, gap) if anywhere else 0
             assert evidence.mentions[i] == count, (query.source, doc)
         hold = evidence.holds(2)

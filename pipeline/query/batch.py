@@ -10,7 +10,9 @@ documents:
   document;
 - the documents containing a leaf are a boolean array; AND, OR and NOT combine such arrays;
 - NEAR pairs the spans of both sides inside each document that has both;
-- a field test (``source.country:PK``) compares a per-document array of values.
+- a field test (``source.country:PK``) compares a per-document array of values;
+- ``opening:X`` evaluates X on the documents cut to their opening words (``opening_end``; for
+  documents given without one, their first ``OPENING_WORDS`` words).
 
 ``BatchMatcher.evidence`` also says, per document, whether a query matches within its opening
 words (a window of each document) and how many separate mentions its terms make: what
@@ -30,8 +32,9 @@ from typing import Protocol
 
 import numpy as np
 
+from pipeline.query.document import OPENING_WORDS
 from pipeline.query.proximity import near_spans
-from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Or
+from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Opening, Or
 from pipeline.tokens import Tokens, tokenize_many, word_hash
 
 
@@ -56,7 +59,7 @@ def _parts(node: Node) -> Iterable[tuple[str, bool]]:
         yield from node.parts
     elif isinstance(node, Field):
         return
-    elif isinstance(node, Not):
+    elif isinstance(node, (Not, Opening)):
         yield from _parts(node.child)
     elif isinstance(node, Near):
         yield from _parts(node.left)
@@ -76,6 +79,8 @@ class _Documents:
 
     ``fields``: per-document values of the fields queries test (``source.country``...), each
     a sequence as long as the documents; a field not given is unknown for every document.
+    ``opening_end``: where each document's opening ends (a word position, as in
+    ``tokens.offsets``); without it, after its first ``OPENING_WORDS`` words.
     """
 
     def __init__(
@@ -83,9 +88,15 @@ class _Documents:
         tokens: Tokens,
         queries: Sequence[Query],
         fields: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
+        opening_end: np.ndarray | None = None,
     ) -> None:
         self.tokens = tokens
         self.n = tokens.n_docs
+        if opening_end is None:
+            starts, ends = tokens.offsets[:-1], tokens.offsets[1:]
+            opening_end = np.minimum(ends, starts + OPENING_WORDS)
+        self.opening_end = np.asarray(opening_end, dtype=np.int64)
+        self._opening: _Documents | None = None
         exact = {word for query in queries for word, prefix in _parts(query.root) if not prefix}
         hashes = {word: _word_hash(word) for word in exact}
         found = tokens.positions(hashes.values())
@@ -114,10 +125,17 @@ class _Documents:
 
         narrowed = object.__new__(_Documents)
         narrowed.tokens, narrowed.n, narrowed.fields = self.tokens, self.n, self.fields
+        narrowed.opening_end, narrowed._opening = self.opening_end, None
         narrowed.exact = _LazyCut(self.exact, cut)
         narrowed.prefixes = _LazyCut(self.prefixes, cut)
         narrowed.spans_of = {}
         return narrowed
+
+    def opening(self) -> _Documents:
+        """These documents with only the words of their openings (``opening:``)."""
+        if self._opening is None:
+            self._opening = self.view(limit=self.opening_end)
+        return self._opening
 
     def positions(self, word: str, prefix: bool) -> np.ndarray:
         if not prefix:
@@ -261,6 +279,8 @@ def _evaluate(node: Node, docs: _Documents) -> np.ndarray:
         return _near(node, docs, first=True)[0]
     if isinstance(node, Field):
         return docs.field(node.name, node.value)
+    if isinstance(node, Opening):
+        return _evaluate(node.child, docs.opening())
     raise TypeError(node)
 
 
@@ -274,6 +294,8 @@ def _evidence(node: Node, docs: _Documents) -> np.ndarray:
         return _near(node, docs, first=False)[1][0]
     if isinstance(node, (Not, Field)):
         return _NO_POSITIONS
+    if isinstance(node, Opening):
+        return _evidence(node.child, docs.opening())
     parts = [_evidence(child, docs) for child in node.children]  # type: ignore[attr-defined]
     positions = np.concatenate(parts) if parts else _NO_POSITIONS
     if isinstance(node, And):
@@ -294,7 +316,8 @@ class BatchMatcher:
     ``tokens`` must have been made with their prefixes, see ``tokens_for``); a clause of one of
     them may be asked about too. ``fields``: per-document values of the fields they test.
     ``opening_end``: for each document, the word position (as in ``tokens.offsets``) where its
-    opening ends, for ``evidence``.
+    opening ends, for ``opening:`` and ``evidence``; without it, after its first
+    ``OPENING_WORDS`` words.
     """
 
     def __init__(
@@ -305,19 +328,16 @@ class BatchMatcher:
         opening_end: np.ndarray | None = None,
     ) -> None:
         self.tokens = tokens
-        self._docs = _Documents(tokens, list(queries), fields)
-        self._opening_end = opening_end
+        self._docs = _Documents(tokens, list(queries), fields, opening_end)
         self._only: np.ndarray | None = None
-        self._opening: _Documents | None = None
 
     def only(self, documents: np.ndarray) -> BatchMatcher:
         """A matcher that answers for ``documents`` (a boolean array) only: every other
         document matches nothing. Cheaper when few documents matter (tags of the relevant)."""
         narrowed = object.__new__(BatchMatcher)
-        narrowed.tokens, narrowed._opening_end = self.tokens, self._opening_end
+        narrowed.tokens = self.tokens
         narrowed._only = np.asarray(documents, dtype=bool)
         narrowed._docs = self._docs.view(keep=narrowed._only)
-        narrowed._opening = None
         return narrowed
 
     def match(self, query: Query) -> np.ndarray:
@@ -329,14 +349,9 @@ class BatchMatcher:
 
     def evidence(self, query: Query) -> Evidence:
         """Where ``query`` matched each document (see ``Evidence``)."""
-        if self._opening is None:
-            if self._opening_end is None:
-                raise ValueError("evidence needs the documents' opening_end")
-            limit = np.asarray(self._opening_end, dtype=np.int64)
-            self._opening = self._docs.view(keep=self._only, limit=limit)
         doc_of = self.tokens.doc_of
         anywhere = self.match(query)
-        in_opening = _evaluate(query.root, self._opening) & anywhere
+        in_opening = _evaluate(query.root, self._docs.opening()) & anywhere
         positions = np.unique(_evidence(query.root, self._docs))
         positions = positions[anywhere[doc_of[positions]]]
         # Matches a few words apart are one mention ("Torkham and Chaman were closed"): a new

@@ -2,7 +2,8 @@
 
 Words and phrases are substring tests on the space-padded text, large OR groups use the
 document's word set, and NEAR looks at word positions only for documents that contain both
-sides. Field tests (`source.country:PK`) compare the document's `fields`. `pipeline.query.batch`
+sides. Field tests (`source.country:PK`) compare the document's `fields`; `opening:X` evaluates X
+on the document cut to its first `opening_words` words. `pipeline.query.batch`
 evaluates many documents at once with the same results; the tests compare the two on random
 queries.
 """
@@ -14,9 +15,20 @@ from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
 from pipeline.query.proximity import Spans, near_spans
-from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Or
+from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Opening, Or
 
-__all__ = ["WORD_SET_MIN", "Document", "Test", "compile_test", "count_exact_words"]
+__all__ = [
+    "OPENING_WORDS",
+    "WORD_SET_MIN",
+    "Document",
+    "Test",
+    "compile_test",
+    "count_exact_words",
+]
+
+#: The opening of a text whose title and lede are not known apart: its first words (the
+#: default lede length, processing.lede_words).
+OPENING_WORDS = 60
 
 
 class Document:
@@ -24,14 +36,31 @@ class Document:
 
     ``fields``: what is known about the document besides its words, by field name
     (``source.country``, ``source.language``); a missing or None value matches nothing.
+    ``opening_words``: how many of its first words are its opening (``opening:``).
     """
 
-    __slots__ = ("padded", "fields", "_words", "_heads", "_tokens", "_index")
+    __slots__ = (
+        "padded",
+        "fields",
+        "opening_words",
+        "_opening",
+        "_words",
+        "_heads",
+        "_tokens",
+        "_index",
+    )
 
-    def __init__(self, normalized: str, fields: Mapping[str, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        normalized: str,
+        fields: Mapping[str, str | None] | None = None,
+        opening_words: int = OPENING_WORDS,
+    ) -> None:
         # Padding makes " word " a whole-word substring test even at the ends of the text.
         self.padded = f" {normalized} "
         self.fields = fields or {}
+        self.opening_words = opening_words
+        self._opening: Document | None = None
         self._words: set[str] | None = None
         self._heads: set[str] | None = None
         self._tokens: list[str] | None = None
@@ -53,6 +82,17 @@ class Document:
         if self._tokens is None:
             self._tokens = self.padded.split()
         return self._tokens
+
+    def opening(self) -> Document:
+        """The document cut to its opening words, with the same fields."""
+        if self._opening is None:
+            words = self.tokens()
+            if len(words) <= self.opening_words:
+                self._opening = self
+            else:
+                cut = " ".join(words[: self.opening_words])
+                self._opening = Document(cut, self.fields, self.opening_words)
+        return self._opening
 
     def index(self) -> dict[str, list[int]]:
         """Word -> its positions in the document."""
@@ -85,7 +125,7 @@ def count_exact_words(node: Node) -> int:
         return 0
     if isinstance(node, (And, Or)):
         return sum(count_exact_words(c) for c in node.children)
-    if isinstance(node, Not):
+    if isinstance(node, (Not, Opening)):
         return count_exact_words(node.child)
     if isinstance(node, Near):
         return count_exact_words(node.left) + count_exact_words(node.right)
@@ -100,6 +140,8 @@ def _cost(node: Node) -> int:
         return 1
     if isinstance(node, Not):
         return _cost(node.child)
+    if isinstance(node, Opening):
+        return 10 + _cost(node.child)
     if isinstance(node, Near):
         return 100 + _cost(node.left) + _cost(node.right)
     return sum(_cost(c) for c in node.children)  # type: ignore[attr-defined]
@@ -142,6 +184,9 @@ class _Compiler:
         if isinstance(node, Not):
             inner = self.test(node.child)
             return lambda doc: not inner(doc)
+        if isinstance(node, Opening):
+            within = self.test(node.child)
+            return lambda doc: within(doc.opening())
         if isinstance(node, Near):
             return self.near_test(node)
         raise TypeError(node)

@@ -14,13 +14,20 @@ import numpy as np
 import pandas as pd
 
 from pipeline.query.batch import match_tokens, tokens_for
-from pipeline.query.document import WORD_SET_MIN, Document, compile_test, count_exact_words
+from pipeline.query.document import (
+    OPENING_WORDS,
+    WORD_SET_MIN,
+    Document,
+    compile_test,
+    count_exact_words,
+)
 from pipeline.query.syntax import (
     And,
     Field,
     Near,
     Node,
     Not,
+    Opening,
     Or,
     parse_tree,
     positive_leaves,
@@ -128,14 +135,17 @@ class Query:
         text: str,
         normalized: bool = False,
         fields: Mapping[str, str | None] | None = None,
+        opening_words: int = OPENING_WORDS,
     ) -> bool:
         """Whether one text matches. Pass `normalized=True` for `normalize_for_matching` output.
 
         ``fields``: what is known about the text's source, e.g. ``{"source.country": "PK"}``.
+        ``opening_words``: how many of the text's first words ``opening:`` looks at.
         """
         if not isinstance(text, str):
             text = ""
-        return self._test(Document(text if normalized else normalize_for_matching(text), fields))
+        normalized_text = text if normalized else normalize_for_matching(text)
+        return self._test(Document(normalized_text, fields, opening_words))
 
     def match_series(
         self,
@@ -167,7 +177,7 @@ def _rebuild(source: str, term_lists: Mapping[str, str], clause_names: list[str]
 def _field_names(node: Node) -> list[str]:
     if isinstance(node, Field):
         return [node.name]
-    if isinstance(node, Not):
+    if isinstance(node, (Not, Opening)):
         return _field_names(node.child)
     if isinstance(node, (And, Or)):
         return [name for child in node.children for name in _field_names(child)]

@@ -2,7 +2,8 @@
 
 A parsed query is a tree of `Leaf` (a word or phrase, already normalized like the text),
 `Field` (a test of what is known about the document's source, e.g. `source.country:PK`),
-`And`, `Or`, `Not` and `Near` nodes. The evaluators (`pipeline.query.document` for one text,
+`Opening` (a part that must match within the document's opening, e.g. `opening:Gaza`), `And`,
+`Or`, `Not` and `Near` nodes. The evaluators (`pipeline.query.document` for one text,
 `pipeline.query.batch` for many) walk this tree; nothing here matches text.
 
 A query may refer to named term lists (``@name``) when it is parsed with their definitions:
@@ -25,6 +26,8 @@ __all__ = [
     "Near",
     "Node",
     "Not",
+    "OPENING",
+    "Opening",
     "Or",
     "Parser",
     "QuerySyntaxError",
@@ -100,6 +103,9 @@ _SUGGESTIONS = {"&&": "AND", "&": "AND", "||": "OR", "|": "OR", "!": "NOT", "-":
 # with a colon that should match text goes in quotes ("re:talks").
 _FIELD_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*):(.*)\Z", re.DOTALL)
 _REFERENCE_RE = re.compile(r"@([a-z0-9][a-z0-9_-]*)\Z")
+#: The scope ``opening:X``: X must match within the document's opening (its title and lede).
+OPENING = "opening"
+_EXPECT_AFTER_OPENING = 'a term, a "phrase", an @list or a "(" group right after opening:'
 
 
 class _FieldSpec:
@@ -221,6 +227,19 @@ class Field(Node):
         return f"{self.name}:{self.value}"
 
 
+class Opening(Node):
+    """``opening:X``: X matches the document's opening (its title and lede; see
+    ``ArticleWords.opening_end``), not only somewhere in its text."""
+
+    __slots__ = ("child",)
+
+    def __init__(self, child: Node, pos: int) -> None:
+        self.child, self.pos = child, pos
+
+    def __str__(self) -> str:
+        return f"{OPENING}:({self.child})"
+
+
 class And(Node):
     __slots__ = ("children",)
 
@@ -274,7 +293,7 @@ def is_positional(node: Node) -> bool:
 class Parser:
     """Recursive descent: or := and (OR and)*; and := near ([AND] near)*;
     near := unary (NEAR/n unary)*; unary := NOT unary | primary;
-    primary := word | phrase | "(" or ")"."""
+    primary := word | phrase | "(" or ")" | opening:primary."""
 
     def __init__(
         self,
@@ -368,6 +387,12 @@ class Parser:
                 node.pos,
                 f'a term, a "phrase" or an OR group of them; combine {node} with AND',
             )
+        if isinstance(node, Opening):
+            raise self.fail(
+                f"{OPENING}: is a test of the opening, so it cannot be a side of {op.text}",
+                node.pos,
+                f"{OPENING}:(a {op.text} b) to look for the pair in the opening",
+            )
         if isinstance(node, Not):
             raise self.fail(
                 f"NOT binds tighter than {op.text}, so it cannot be a side of {op.text}",
@@ -396,6 +421,8 @@ class Parser:
             if tok.text.startswith("@"):
                 return self.reference(tok)
             field = _FIELD_RE.match(tok.text)
+            if field and field.group(1).lower() == OPENING:
+                return self.opening(tok, field.group(2))
             if field:
                 return self.field(tok, field.group(1), field.group(2))
             return self.word_leaf(tok)
@@ -428,6 +455,30 @@ class Parser:
                 f"missing term between {prev.text} and {tok.text}", tok.pos, _EXPECT_OPERAND
             )
         return self.fail(f'unexpected "{tok.text}"', tok.pos, _EXPECT_OPERAND)
+
+    def opening(self, tok: _Token, rest: str) -> Opening:
+        """``opening:`` and what follows it: a word or @list written on (``opening:Gaza``), or
+        the next phrase or group (``opening:"Line of Control"``, ``opening:(a OR b)``)."""
+        self.nest(tok)
+        if rest:
+            inner = _Token(_WORD, rest, tok.pos + len(OPENING) + 1)
+            if rest.startswith("@"):
+                child: Node = self.reference(inner)
+            elif _FIELD_RE.match(rest):
+                raise self.fail(
+                    f"{OPENING}: looks at words, not at a field such as {rest}",
+                    inner.pos,
+                    _EXPECT_AFTER_OPENING,
+                )
+            else:
+                child = self.word_leaf(inner)
+        elif self.tok.kind in (_PHRASE, _LPAREN) and self.tok.pos == tok.pos + len(tok.text):
+            child = self.parse_primary()
+        else:
+            end = tok.pos + len(tok.text)
+            raise self.fail(f"{OPENING}: has nothing to look for", end, _EXPECT_AFTER_OPENING)
+        self.depth -= 1
+        return Opening(child, tok.pos)
 
     def field(self, tok: _Token, name: str, value: str) -> Field:
         spec = FIELDS.get(name.lower())
@@ -571,6 +622,8 @@ def positive_leaves(node: Node, negated: bool = False) -> Iterable[Leaf]:
         return
     elif isinstance(node, Not):
         yield from positive_leaves(node.child, not negated)
+    elif isinstance(node, Opening):
+        yield from positive_leaves(node.child, negated)
     elif isinstance(node, Near):
         yield from positive_leaves(node.left, negated)
         yield from positive_leaves(node.right, negated)
