@@ -1,6 +1,6 @@
 """Floors under the accuracy of the default configuration on the labelled set.
 
-The labelled set (tests/data/accuracy/, 441 articles in four languages, and its fresh split of
+The labelled set (tests/data/accuracy/, 709 articles in four languages, and its fresh split of
 101 more, mostly long reports) is judged by the pipeline with config.yaml's topic and tags, and
 by the naive baseline, in every text variant (borderwatch/accuracy.py;
 benchmarks/bench_accuracy.py prints every figure). The default queries were tuned on the `tune`
@@ -36,19 +36,19 @@ from borderwatch.plan import processing_rules
 ROOT = Path(__file__).parents[1]
 LABELLED = ROOT / "tests" / "data" / "accuracy"
 
-# Relevance on title + lede (the issue's targets hold on both halves; the fresh split measured
-# P 1.00, F1 0.90).
+# Relevance on title + lede (measured: P 1.00 on every split; F1 tune 0.99, held 0.96, fresh
+# 0.94, both halves 0.97).
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
-RELEVANCE_F1 = {"tune": 0.96, "held": 0.95, "fresh": 0.88, "all": 0.96}
-# Tags on full text, per tag, at or just below the lowest measured: tune P 0.92 (security) R 0.97
-# (border); held P 0.85 (talks, security) R 0.88 (refugees); fresh, the long reports, P 0.82
-# (trade) R 0.86 (refugees); both halves P 0.88 (security) R 0.94 (refugees). Border precision
-# (held 0.68, both halves 0.82) set these floors until the border labels were made to follow the
-# written rule (README in the labelled set): items whose headline or lede says the crossings stay
-# closed were labelled without border; labelled by the rule, border measures P 1.00 on both halves.
-# The targets (0.90 and 0.95) hold on the tuning half only.
-TAG_PRECISION = {"tune": 0.90, "held": 0.81, "fresh": 0.80, "all": 0.86}
-TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.84, "all": 0.91}
+RELEVANCE_F1 = {"tune": 0.98, "held": 0.95, "fresh": 0.93, "all": 0.96}
+# Tags on full text, per tag, at or just below the lowest measured: tune P 0.98 (trade) R 0.99
+# (talks); held P 0.85 (talks) R 0.90 (trade); fresh, the long reports, P 0.93 (ceasefire) R 0.84
+# (trade); both halves P 0.92 (talks) R 0.95 (trade). The labels follow the written rules of the
+# labelled set's README, checked item by item without sight of the queries. The targets (0.90
+# and 0.95) hold on the tuning half; on the others, precision holds but for talks on the held
+# half, and recall falls short for trade and refugees (and security, talks and border on the held
+# half).
+TAG_PRECISION = {"tune": 0.95, "held": 0.83, "fresh": 0.90, "all": 0.90}
+TAG_RECALL = {"tune": 0.97, "held": 0.88, "fresh": 0.82, "all": 0.93}
 
 
 @cache
@@ -162,9 +162,10 @@ def test_tags_discriminate_on_full_text() -> None:
 def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
     """Single sentences of other articles inserted deep in each body of the tuning half (what
     long reports do in passing): the labels stay right. With the earlier threshold of three
-    mentions, trade fell to 0.71 and security to 0.81 here with four such sentences; measured
-    now, long reports in the tuning half included: precision 0.90 or more (refugees with eight),
-    recall 0.97 or more (border), with four and with eight."""
+    mentions, trade fell to 0.71 and security to 0.81 here with four such sentences, and with
+    four mentions refugees fell to 0.85 with eight; measured now, long reports in the tuning half
+    included: precision 0.96 or more (talks with eight), recall 0.99 or more, with four and with
+    eight."""
     tune = [i for i in items() if i.split == "tune"]
     rules = processing_rules(load_config(ROOT / "config.yaml"))
     for count in (4, 8):

@@ -178,6 +178,52 @@ def test_a_tag_must_match_the_whole_article_not_just_its_opening() -> None:
     assert judge(frame, topic, tags)["tags"].tolist() == [[], ["border"]]
 
 
+def test_an_exclusion_by_the_opening_ignores_a_passing_remark_deep_in_the_text() -> None:
+    """`NOT opening:...` drops articles whose title or lede is about the excluded subject, not
+    those that mention it once in a late paragraph (a briefing that also speaks of the LoC)."""
+    topic = parse_query('Kabul AND talks AND NOT opening:("Line of Control" OR LoC)')
+    late = f"{filler(80)} The spokesman also spoke of the Line of Control."
+    frame = frame_of(
+        [
+            {"title": "Delegation for next round of talks with Kabul", "text": late},
+            {"title": "LoC ceasefire holds, FO says", "text": f"Kabul talks {filler(10)}"},
+            {"title": "FO briefing", "summary": "Kabul talks; the Line of Control", "text": late},
+            {"title": "Talks with Kabul", "text": f"{filler(20)} Line of Control {filler(60)}"},
+        ]
+    )
+    assert judge(frame, topic, {})["relevant"].tolist() == [True, False, False, False]
+    # Without the scope, the same words anywhere exclude the article.
+    anywhere = parse_query('Kabul AND talks AND NOT ("Line of Control" OR LoC)')
+    assert judge(frame, anywhere, {})["relevant"].tolist() == [False, False, False, False]
+    # One text on its own: its first 60 words are its opening.
+    assert topic.matches(f"Kabul talks {late}")
+    assert not topic.matches(f"Kabul talks {late}", opening_words=200)
+
+
+def test_the_default_topic_keeps_a_long_report_that_names_a_confusable_in_passing() -> None:
+    from borderwatch.config import load_config
+
+    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    talks = (
+        "Lt Gen Asim Malik will lead the delegation for the next round of talks with the Afghan "
+        "Taliban regime, the Foreign Office said on Friday."
+    )
+    late = (
+        f"{filler(120)} The spokesman also said Pakistan remained committed to the ceasefire "
+        "along the Line of Control."
+    )
+    frame = frame_of(
+        [
+            {"title": "NSA to lead delegation for next round with Kabul", "summary": talks,
+             "text": f"{talks} {late}"},
+            {"title": "DGMOs speak as LoC ceasefire holds", "summary": talks, "text": talks},
+        ]
+    )  # fmt: skip
+    frame["source_country"] = "PK"
+    result = judge(frame, rules.topic, {})
+    assert result["relevant"].tolist() == [True, False]
+
+
 # --------------------------------------------------------------------------- the pipeline
 
 
