@@ -267,7 +267,14 @@ def test_diacritics_and_digits_are_ignored() -> None:
         (
             "talks country:PK",
             6,
-            'source.country: or source.language: (put a word that contains ":" in quotes)',
+            "source.country:, source.language: or the scope opening: "
+            '(put a word that contains ":" in quotes)',
+        ),
+        (
+            "talks lede:Gaza",
+            6,
+            "source.country:, source.language: or the scope opening: "
+            '(put a word that contains ":" in quotes)',
         ),
         ("source.country:PAK", 15, "a two-letter country code, e.g. PK"),
         ("source.country:", 15, "a two-letter country code, e.g. PK"),

@@ -483,11 +483,11 @@ class Parser:
     def field(self, tok: _Token, name: str, value: str) -> Field:
         spec = FIELDS.get(name.lower())
         if spec is None:
-            known = " or ".join(f"{known}:" for known in FIELDS)
+            known = ", ".join(f"{known}:" for known in FIELDS)
             raise self.fail(
                 f'unknown field "{name}"',
                 tok.pos,
-                f'{known} (put a word that contains ":" in quotes)',
+                f'{known} or the scope {OPENING}: (put a word that contains ":" in quotes)',
             )
         if not spec.pattern.match(value):
             raise self.fail(
