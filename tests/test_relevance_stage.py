@@ -224,6 +224,30 @@ def test_the_default_topic_keeps_a_long_report_that_names_a_confusable_in_passin
     assert result["relevant"].tolist() == [True, False]
 
 
+def test_domestic_press_on_other_parties_talks_at_the_same_venues_is_not_counted() -> None:
+    """In Pakistani and Afghan outlets the venue alone counts ("Istanbul round ends without a
+    deal"), but not when the opening names the other parties that meet there."""
+    from borderwatch.config import load_config
+
+    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    rows = [
+        ("Istanbul round ends without a deal",
+         "The second round of talks in Istanbul ended on Friday without a joint statement."),
+        ("Sudan's warring parties return to Jeddah talks",
+         "Delegations of the army and the Rapid Support Forces began a new round in Jeddah."),
+        ("Houthi delegation arrives in Riyadh for talks",
+         "A Yemeni delegation began a new round of talks with Saudi officials in Riyadh."),
+        ("US and Russian delegations meet in Riyadh",
+         "The first round of talks between Washington and Moscow in Riyadh ended on Tuesday."),
+    ]  # fmt: skip
+    for country in ("PK", "AF"):
+        frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
+        frame["source_country"] = country
+        result = judge(frame, rules.topic, {})
+        assert result["relevant"].tolist() == [True, False, False, False], country
+        assert result["relevance_reason"].tolist()[0] == "talks-named-by-venue"
+
+
 # --------------------------------------------------------------------------- the pipeline
 
 
