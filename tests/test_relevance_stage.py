@@ -226,7 +226,8 @@ def test_the_default_topic_keeps_a_long_report_that_names_a_confusable_in_passin
 
 def test_domestic_press_on_other_parties_talks_at_the_same_venues_is_not_counted() -> None:
     """In Pakistani and Afghan outlets the venue alone counts ("Istanbul round ends without a
-    deal"), but not when the opening names the other parties that meet there."""
+    deal"), and so does the truce, but not when the opening names other parties that meet
+    there or keep truces of their own."""
     from borderwatch.config import load_config
 
     rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
@@ -239,13 +240,25 @@ def test_domestic_press_on_other_parties_talks_at_the_same_venues_is_not_counted
          "A Yemeni delegation began a new round of talks with Saudi officials in Riyadh."),
         ("US and Russian delegations meet in Riyadh",
          "The first round of talks between Washington and Moscow in Riyadh ended on Tuesday."),
+        # "The truce", extended or violated, is this frontier's in domestic press, not Yemen's.
+        ("Ceasefire violations reported along Kurram border",
+         "Forces across the border violated the ceasefire twice in two days, officials said."),
+        ("Yemen truce extended by two months",
+         "The UN envoy said the warring parties had agreed to extend the truce."),
     ]  # fmt: skip
     for country in ("PK", "AF"):
         frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
         frame["source_country"] = country
         result = judge(frame, rules.topic, {})
-        assert result["relevant"].tolist() == [True, False, False, False], country
-        assert result["relevance_reason"].tolist()[0] == "talks-named-by-venue"
+        assert result["relevant"].tolist() == [True, False, False, False, True, False], country
+        reasons = result["relevance_reason"].tolist()
+        assert reasons[0] == "talks-named-by-venue"
+    # Kurram is Pakistan's side: an Afghan outlet names it, a Pakistani one names no side.
+    assert reasons[4] == "af-press-names-pakistan-side"
+    frame["source_country"] = "PK"
+    assert judge(frame, rules.topic, {})["relevance_reason"].tolist()[4] == (
+        "frontier-in-domestic-press"
+    )
 
 
 # --------------------------------------------------------------------------- the pipeline
