@@ -16,7 +16,7 @@ from borderwatch.plan import processing_rules, source_rows
 from pipeline.process import ProcessingRules, prepare_chunk, process_items
 from pipeline.query import Query, parse_clauses, parse_query
 from pipeline.stages.attribution import build_profiles, country_of_domain, resolve_sources
-from pipeline.stages.relevance import add_normalized_text, apply_queries
+from pipeline.stages.relevance import add_normalized_text, apply_queries, tag_articles
 from pipeline.store import Store
 from tests.support.config import base_config, make_config
 
@@ -259,6 +259,42 @@ def test_domestic_press_on_other_parties_talks_at_the_same_venues_is_not_counted
     assert judge(frame, rules.topic, {})["relevance_reason"].tolist()[4] == (
         "frontier-in-domestic-press"
     )
+
+
+def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -> None:
+    """A delegation or a meeting is the negotiations near what marks them (a venue, a host,
+    a mediator, both sides); a chamber's delegation, a governor's meeting or a complaint lodged
+    with the mediators is not, and the complaint is the truce's. In Dari, فرستاده alone is
+    "sent", not "envoy"."""
+    from borderwatch.config import load_config
+
+    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    tags = {name: rules.tags[name] for name in ("talks", "ceasefire")}
+    rows = [
+        ("Afghan delegation lands in Istanbul",
+         "The Afghan delegation arrived in Istanbul on Sunday, Turkish officials said."),
+        ("Sarhad chamber delegation crosses into Jalalabad",
+         "A twelve-member delegation of the chamber met Nangarhar's traders on Monday."),
+        ("Governor meets transporters over stranded trucks",
+         "A delegation of goods transporters met the governor on Tuesday in Peshawar."),
+        ("Islamabad lodges complaint with the mediators",
+         "Pakistan lodged a complaint with the Qatari and Turkish mediators over firing."),
+        ("Mediators announce the truce is extended",
+         "Qatar and Turkey said the truce had been extended by a month."),
+        ("هیئت علما با سرکنسول پاکستان دیدار کرد",
+         "هیئتی از علمای قندهار خواستار آزادی طالبانی شد که برای اخراج فرستاده شده‌اند."),
+    ]  # fmt: skip
+    frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
+    frame["source_country"] = "PK"
+    found = tag_articles(frame, tags, lede_words=60, tag_mentions={"talks": 6, "ceasefire": 5})
+    assert [sorted(t) for t in found] == [
+        ["talks"],
+        [],
+        [],
+        ["ceasefire"],
+        ["ceasefire", "talks"],
+        [],
+    ]
 
 
 # --------------------------------------------------------------------------- the pipeline
