@@ -44,6 +44,10 @@ HALVES = ("tune", "held")
 FRESH = "fresh"
 SPLITS = (*HALVES, FRESH)
 LANGUAGES = ("en", "ur", "fa", "ps")
+#: The family of relevant articles whose title and lede are about something else: only the body
+#: discusses the subject, so only the full text can show it. They are judged on the full text
+#: alone; from a title and lede, no reader could want them.
+BODY_ONLY = "body-only"
 #: Where items of an outlet the configuration does not know come from (a discovered source).
 UNKNOWN_OUTLET = ("Wire Service", "https://wire.example.com")
 _NOW = dt.datetime(2025, 11, 20, 12, 0)
@@ -325,10 +329,13 @@ class Evaluation:
     verdicts: dict[tuple[str, str], Verdicts]
 
     def figures(self, config: str, variant: str, which: str = "all") -> Figures:
+        """The figures of one configuration and variant over one split; ``body-only`` items
+        count in the full text only (``BODY_ONLY``)."""
         chosen = [
             k
             for k, i in enumerate(self.items)
-            if i.split == which or (which == "all" and i.split in HALVES)
+            if (i.split == which or (which == "all" and i.split in HALVES))
+            and (variant == "full" or i.family != BODY_ONLY)
         ]
         verdicts = self.verdicts[(config, variant)]
         subset = Verdicts(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from borderwatch.accuracy import (
+    BODY_ONLY,
     FRESH,
     HALVES,
     SPLITS,
@@ -107,6 +108,24 @@ def test_the_fresh_split_is_apart_and_mostly_long_reports() -> None:
     for item in fresh:
         assert item.tags <= set(TAGS), item.id
         assert item.relevant == bool(item.tags), item.id
+
+
+def test_reports_relevant_only_by_their_body_are_judged_on_full_text_alone() -> None:
+    """A report whose headline and lede are about something else (a hospital ward, a budget)
+    counts in the full text's figures, and not in those of the title or title and lede."""
+    body_only = [i for i in items() if i.family == BODY_ONLY and i.split in HALVES]
+    assert len(body_only) >= 20
+    assert all(i.relevant for i in body_only)
+    sizes = {
+        variant: evaluation().figures("default", variant, "all").relevance
+        for variant in ("title", "title+lede", "full")
+    }
+    judged = {variant: s.true_positives + s.false_negatives for variant, s in sizes.items()}
+    assert judged["title"] == judged["title+lede"] == judged["full"] - len(body_only)
+    # The full text finds most of them: their bodies name the sides and discuss a subject.
+    full = evaluation().verdicts[("default", "full")]
+    index = {i.id: k for k, i in enumerate(items())}
+    assert sum(full.relevant[index[i.id]] for i in body_only) >= 0.8 * len(body_only)
 
 
 @pytest.mark.parametrize("which", [*SPLITS, "all"])
