@@ -283,6 +283,12 @@ def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -
          "Qatar and Turkey said the truce had been extended by a month."),
         ("هیئت علما با سرکنسول پاکستان دیدار کرد",
          "هیئتی از علمای قندهار خواستار آزادی طالبانی شد که برای اخراج فرستاده شده‌اند."),
+        # A round is the talks' when the talks' context is near: a polio campaign has rounds.
+        ("Next round slips to after Ramadan, hosts say",
+         "The next round between the two sides will not open before Eid, a diplomat of the "
+         "host country said."),
+        ("دور تازه واکسین پولیو در قندهار آغاز شد",
+         "دور تازه کمپاین واکسین پولیو در ولسوالی‌های قندهار آغاز شد."),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     frame["source_country"] = "PK"
@@ -294,7 +300,32 @@ def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -
         ["ceasefire"],
         ["ceasefire", "talks"],
         [],
+        ["talks"],
+        [],
     ]
+
+
+def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
+    """The state of a crossing is often told by its traffic (trucks queued, pedestrians let
+    through, tokens and timings), and in Dari and Pashto its verb comes a dozen words after
+    the crossing's name; returns through a crossing are not its state."""
+    from borderwatch.config import load_config
+
+    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    tags = {"border": rules.tags["border"]}
+    rows = [
+        ("Torkham: pedestrians get tokens, trucks wait another day",
+         "Officials at Torkham handed out tokens to pedestrians on Monday."),
+        ("Returns through Torkham hit a record, IOM says",
+         "More than 4,000 Afghans returned from Pakistan on Sunday, the IOM said."),
+        ("بازار ویش دوباره جان گرفت",
+         "دروازه سپین‌بولدک و چمن پس از هفته‌ها به روی موترهای باربری باز شد."),
+        ("انګور اډه یوازې د پلیو مسافرو لپاره د درې ورځو لپاره پرانیستل شوه",
+         "چارواکو وویل چې تګ راتګ به د درې ورځو لپاره وي."),
+    ]  # fmt: skip
+    frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
+    found = tag_articles(frame, tags, lede_words=60, tag_mentions={"border": 5})
+    assert found == [["border"], [], ["border"], ["border"]]
 
 
 # --------------------------------------------------------------------------- the pipeline
