@@ -1,6 +1,6 @@
 """Floors under the accuracy of the default configuration on the labelled set.
 
-The labelled set (tests/data/accuracy/, 1,093 articles in four languages, and its fresh split of
+The labelled set (tests/data/accuracy/, 1,221 articles in four languages, and its fresh split of
 101 more, mostly long reports) is judged by the pipeline with config.yaml's topic and tags, and
 by the naive baseline, in every text variant (borderwatch/accuracy.py;
 benchmarks/bench_accuracy.py prints every figure). The default queries were tuned on the `tune`
@@ -42,14 +42,13 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.97, "held": 0.95, "fresh": 0.94, "all": 0.96}
 # Tags on full text, per tag, at or just below the lowest measured: tune P 0.96 (trade) R 0.96
-# (talks); held P 0.91 (talks) R 0.85 (trade); fresh, the long reports, P 0.93 (ceasefire)
-# R 0.86 (refugees); both halves P 0.94 (trade) R 0.91 (trade). The labels follow the written
+# (talks); held P 0.92 (talks) R 0.88 (trade); fresh, the long reports, P 0.93 (ceasefire)
+# R 0.86 (refugees); both halves P 0.95 (trade) R 0.93 (trade). The labels follow the written
 # rules of the labelled set's README, checked item by item without sight of the queries. The
 # targets (0.90 and 0.95) hold on the tuning half; on the others, precision holds, and recall
 # falls short for trade and refugees (and talks and border on the held half).
 TAG_PRECISION = {"tune": 0.95, "held": 0.90, "fresh": 0.90, "all": 0.93}
-TAG_RECALL = {"tune": 0.95, "held": 0.84, "fresh": 0.84, "all": 0.90}
-
+TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.84, "all": 0.92}
 
 @cache
 def items() -> tuple[LabelledItem, ...]:

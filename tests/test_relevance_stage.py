@@ -289,6 +289,9 @@ def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -
          "host country said."),
         ("دور تازه واکسین پولیو در قندهار آغاز شد",
          "دور تازه کمپاین واکسین پولیو در ولسوالی‌های قندهار آغاز شد."),
+        # Urdu writes "telephone" in one word or two.
+        ("ترک وزیر خارجہ کا اسحاق ڈار کو ٹیلی فون، جنگ بندی برقرار رکھنے پر زور",
+         "حاقان فیدان نے اسحاق ڈار سے ٹیلی فون پر بات کی۔"),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     frame["source_country"] = "PK"
@@ -302,6 +305,7 @@ def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -
         [],
         ["talks"],
         [],
+        ["ceasefire", "talks"],
     ]
 
 
