@@ -33,7 +33,6 @@ from typing import Protocol
 import numpy as np
 
 from pipeline.query.document import OPENING_WORDS
-from pipeline.query.proximity import near_spans
 from pipeline.query.syntax import And, Field, Leaf, Near, Node, Not, Opening, Or
 from pipeline.tokens import Tokens, tokenize_many, word_hash
 
@@ -222,41 +221,42 @@ def _near(
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Documents where both sides occur within the distance, and the spans covering them.
 
-    With ``first``, one span per document is enough (the caller only needs the documents).
+    Positions are numbered across all documents, so every pair is found at once: each left
+    span is paired with the right spans that start in its window (found by bisecting the
+    sorted right starts, as ``near_spans`` does for one document), and pairs that cross a
+    document boundary, overlap or lie too far apart are dropped. ``first`` is accepted for
+    the callers that only need the documents; the spans are as cheap to keep.
     """
-    left, right = _spans(node.left, docs), _spans(node.right, docs)
+    left_starts, left_ends = _spans(node.left, docs)
+    right_starts, right_ends = _spans(node.right, docs)
     found = np.zeros(docs.n, dtype=bool)
-    out_starts: list[int] = []
-    out_ends: list[int] = []
-    if not len(left[0]) or not len(right[0]):
+    if not len(left_starts) or not len(right_starts):
         return found, (_NO_POSITIONS, _NO_POSITIONS)
+    order = np.argsort(right_starts, kind="stable")
+    right_starts, right_ends = right_starts[order], right_ends[order]
+    longest = int((right_ends - right_starts).max())
+    distance = node.distance
+    lo = np.searchsorted(right_starts, left_starts - distance - longest, side="left")
+    hi = np.searchsorted(right_starts, left_ends + distance, side="right")
+    counts = hi - lo
+    if not counts.any():
+        return found, (_NO_POSITIONS, _NO_POSITIONS)
+    # Every (left, right) candidate pair: the left index repeated, the right index running
+    # from its window's start.
+    which_left = np.repeat(np.arange(len(left_starts)), counts)
+    offsets = np.arange(len(which_left)) - np.repeat(np.cumsum(counts) - counts, counts)
+    which_right = np.repeat(lo, counts) + offsets
+    a_start, a_end = left_starts[which_left], left_ends[which_left]
+    b_start, b_end = right_starts[which_right], right_ends[which_right]
     doc_of = docs.tokens.doc_of
-    left_docs, right_docs = doc_of[left[0]], doc_of[right[0]]
-    both = np.intersect1d(left_docs, right_docs)
-    if not len(both):
+    gap = np.where(a_end < b_start, b_start - a_end, a_start - b_end)
+    keep = (gap > 0) & (gap <= distance) & (doc_of[a_start] == doc_of[b_start])
+    if not keep.any():
         return found, (_NO_POSITIONS, _NO_POSITIONS)
-    # Only documents with both sides need positions: group each side's spans by document.
-    left_groups = _group_by_doc(left, left_docs, both)
-    right_groups = _group_by_doc(right, right_docs, both)
-    for doc, left_spans in left_groups.items():
-        pairs = near_spans(left_spans, right_groups[doc], node.distance, first=first)
-        if pairs:
-            found[doc] = True
-            out_starts.extend(start for start, _ in pairs)
-            out_ends.extend(end for _, end in pairs)
-    return found, (np.array(out_starts, dtype=np.int64), np.array(out_ends, dtype=np.int64))
-
-
-def _group_by_doc(
-    spans: tuple[np.ndarray, np.ndarray], span_docs: np.ndarray, wanted: np.ndarray
-) -> dict[int, list[tuple[int, int]]]:
-    keep = np.isin(span_docs, wanted)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for doc, start, end in zip(
-        span_docs[keep].tolist(), spans[0][keep].tolist(), spans[1][keep].tolist(), strict=True
-    ):
-        groups.setdefault(doc, []).append((start, end))
-    return groups
+    starts = np.minimum(a_start[keep], b_start[keep]).astype(np.int64)
+    ends = np.maximum(a_end[keep], b_end[keep]).astype(np.int64)
+    found[doc_of[starts]] = True
+    return found, (starts, ends)
 
 
 def _evaluate(node: Node, docs: _Documents) -> np.ndarray:
