@@ -326,10 +326,30 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
          "دروازه سپین‌بولدک و چمن پس از هفته‌ها به روی موترهای باربری باز شد."),
         ("انګور اډه یوازې د پلیو مسافرو لپاره د درې ورځو لپاره پرانیستل شوه",
          "چارواکو وویل چې تګ راتګ به د درې ورځو لپاره وي."),
+        # Works on the frontier line change its state; an attack on a border post does not.
+        ("Pakistani forces put up new fence along the Durand Line in Paktia",
+         "Residents said troops began erecting a new section of fence on Sunday."),
+        ("Militants attack border post in Bajaur, two soldiers martyred",
+         "Militants attacked a border post in Bajaur overnight, the ISPR said."),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     found = tag_articles(frame, tags, lede_words=60, tag_mentions={"border": 5})
-    assert found == [["border"], [], ["border"], ["border"]]
+    assert found == [["border"], [], ["border"], ["border"], ["border"], []]
+
+
+def test_the_default_topic_leaves_out_the_india_pakistan_crossing() -> None:
+    """Attari-Wagah is India and Pakistan's crossing: Afghan goods stuck there do not make it
+    this frontier's."""
+    from borderwatch.config import load_config
+
+    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    lede = (
+        "Afghan dry fruit bound for India via Wagah stays stuck as the freeze between India and "
+        "Pakistan enters its eighth month, traders said."
+    )
+    frame = frame_of([{"title": "Attari-Wagah stays shut to trade", "summary": lede, "text": lede}])
+    frame["source_country"] = "PK"
+    assert judge(frame, rules.topic, {})["relevant"].tolist() == [False]
 
 
 # --------------------------------------------------------------------------- the pipeline
