@@ -331,10 +331,12 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
          "Residents said troops began erecting a new section of fence on Sunday."),
         ("Militants attack border post in Bajaur, two soldiers martyred",
          "Militants attacked a border post in Bajaur overnight, the ISPR said."),
+        ("Torkham opens to Afghan patients and students",
+         "Pakistan has begun allowing patients and students with visas to cross at Torkham."),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     found = tag_articles(frame, tags, lede_words=60, tag_mentions={"border": 5})
-    assert found == [["border"], [], ["border"], ["border"], ["border"], []]
+    assert found == [["border"], [], ["border"], ["border"], ["border"], [], ["border"]]
 
 
 def test_the_default_topic_leaves_out_the_india_pakistan_crossing() -> None:
