@@ -122,7 +122,7 @@ def passing_remarks_table(items: list, configs: dict) -> None:
 def family_table(evaluation: Evaluation) -> None:
     print()
     print("RELEVANCE BY FAMILY (default configuration; share judged relevant per split shown)")
-    print(f"{'family':<20}{'items':>6}  " + "".join(f"{v:<24}" for v in VARIANTS))
+    print(f"{'family':<20}{'items':>6}  " + "".join(f"{v:<28}" for v in VARIANTS))
     families: dict[str, list[int]] = defaultdict(list)
     for k, item in enumerate(evaluation.items):
         families[item.family].append(k)
@@ -137,7 +137,7 @@ def family_table(evaluation: Evaluation) -> None:
                 chosen = [k for k in indexes if evaluation.items[k].split == which]
                 hits = sum(verdicts[k] for k in chosen)
                 parts.append(f"{hits}/{len(chosen)}")
-            cells.append(f"{' / '.join(parts):<24}")
+            cells.append(f"{' / '.join(parts):<27} ")
         label = "relevant" if _relevant((family, indexes), evaluation) else "not relevant"
         print(f"{family:<20}{len(indexes):>6}  " + "".join(cells) + label)
 
