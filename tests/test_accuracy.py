@@ -40,7 +40,7 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 # Relevance on title + lede (measured: P 1.00 on every split; F1 tune 0.98, held 0.96, fresh
 # 0.95, both halves 0.97). Reports relevant only by their body are judged on full text alone.
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
-RELEVANCE_F1 = {"tune": 0.97, "held": 0.95, "fresh": 0.94, "all": 0.96}
+RELEVANCE_F1 = {"tune": 0.98, "held": 0.95, "fresh": 0.94, "all": 0.96}
 # Tags on full text, per tag, at or just below the lowest measured: tune P 0.97 (trade) R 0.96
 # (talks); held P 0.93 (talks) R 0.87 (border); fresh, the long reports, P 0.93 (ceasefire)
 # R 0.86 (refugees); both halves P 0.96 (trade) R 0.92 (border). The labels follow the written
