@@ -9,7 +9,7 @@ documents:
   positions of its first word followed by the others at the next positions of the same
   document;
 - the documents containing a leaf are a boolean array; AND, OR and NOT combine such arrays;
-- NEAR pairs the spans of both sides inside each document that has both;
+- NEAR pairs the spans of both sides that lie within the distance in the same document;
 - a field test (``source.country:PK``) compares a per-document array of values;
 - ``opening:X`` evaluates X on the documents cut to their opening words (``opening_end``; for
   documents given without one, their first ``OPENING_WORDS`` words).
@@ -212,20 +212,17 @@ def _spans(node: Node, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
         parts = [_spans(child, docs) for child in node.children]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     if isinstance(node, Near):
-        return _near(node, docs, first=False)[1]
+        return _near(node, docs)[1]
     raise TypeError(node)  # excluded by the parser
 
 
-def _near(
-    node: Near, docs: _Documents, *, first: bool
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+def _near(node: Near, docs: _Documents) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Documents where both sides occur within the distance, and the spans covering them.
 
     Positions are numbered across all documents, so every pair is found at once: each left
     span is paired with the right spans that start in its window (found by bisecting the
     sorted right starts, as ``near_spans`` does for one document), and pairs that cross a
-    document boundary, overlap or lie too far apart are dropped. ``first`` is accepted for
-    the callers that only need the documents; the spans are as cheap to keep.
+    document boundary, overlap or lie too far apart are dropped.
     """
     left_starts, left_ends = _spans(node.left, docs)
     right_starts, right_ends = _spans(node.right, docs)
@@ -276,7 +273,7 @@ def _evaluate(node: Node, docs: _Documents) -> np.ndarray:
     if isinstance(node, Not):
         return ~_evaluate(node.child, docs)
     if isinstance(node, Near):
-        return _near(node, docs, first=True)[0]
+        return _near(node, docs)[0]
     if isinstance(node, Field):
         return docs.field(node.name, node.value)
     if isinstance(node, Opening):
@@ -291,7 +288,7 @@ def _evidence(node: Node, docs: _Documents) -> np.ndarray:
     if isinstance(node, Leaf):
         return _leaf_spans(node, docs)[0]
     if isinstance(node, Near):
-        return _near(node, docs, first=False)[1][0]
+        return _near(node, docs)[1][0]
     if isinstance(node, (Not, Field)):
         return _NO_POSITIONS
     if isinstance(node, Opening):
