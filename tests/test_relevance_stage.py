@@ -4,6 +4,7 @@ need evidence where it matters (the opening, or mentions that recur)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,25 @@ def judge(
     """``apply_queries`` with config.yaml's default evidence: 60 words of lede, 3 mentions."""
     needed = {name: mentions.get(name, 3) for name in tags}
     return apply_queries(frame, topic, tags, lede_words=lede_words, tag_mentions=needed)
+
+
+@cache
+def default_rules() -> ProcessingRules:
+    """config.yaml's topic and tags, as the pipeline runs them."""
+    from borderwatch.config import load_config
+
+    return processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+
+
+def default_tags(frame: pd.DataFrame, *names: str) -> list[list[str]]:
+    """config.yaml's tags ``names`` on ``frame``, with its lede and mention settings."""
+    rules = default_rules()
+    return tag_articles(
+        frame,
+        {name: rules.tags[name] for name in names},
+        lede_words=rules.lede_words,
+        tag_mentions=rules.tag_mentions,
+    )
 
 
 # --------------------------------------------------------------------------- sources
@@ -201,9 +221,7 @@ def test_an_exclusion_by_the_opening_ignores_a_passing_remark_deep_in_the_text()
 
 
 def test_the_default_topic_keeps_a_long_report_that_names_a_confusable_in_passing() -> None:
-    from borderwatch.config import load_config
-
-    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    rules = default_rules()
     talks = (
         "Lt Gen Asim Malik will lead the delegation for the next round of talks with the Afghan "
         "Taliban regime, the Foreign Office said on Friday."
@@ -228,9 +246,7 @@ def test_domestic_press_on_other_parties_talks_at_the_same_venues_is_not_counted
     """In Pakistani and Afghan outlets the venue alone counts ("Istanbul round ends without a
     deal"), and so does the truce, but not when the opening names other parties that meet
     there or keep truces of their own."""
-    from borderwatch.config import load_config
-
-    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    rules = default_rules()
     rows = [
         ("Istanbul round ends without a deal",
          "The second round of talks in Istanbul ended on Friday without a joint statement."),
@@ -266,10 +282,6 @@ def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -
     a mediator, both sides); a chamber's delegation, a governor's meeting or a complaint lodged
     with the mediators is not, and the complaint is the truce's. In Dari, فرستاده alone is
     "sent", not "envoy"."""
-    from borderwatch.config import load_config
-
-    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
-    tags = {name: rules.tags[name] for name in ("talks", "ceasefire")}
     rows = [
         ("Afghan delegation lands in Istanbul",
          "The Afghan delegation arrived in Istanbul on Sunday, Turkish officials said."),
@@ -295,7 +307,7 @@ def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     frame["source_country"] = "PK"
-    found = tag_articles(frame, tags, lede_words=60, tag_mentions={"talks": 6, "ceasefire": 5})
+    found = default_tags(frame, "talks", "ceasefire")
     assert [sorted(t) for t in found] == [
         ["talks"],
         [],
@@ -313,10 +325,6 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
     """The state of a crossing is often told by its traffic (trucks queued, pedestrians let
     through, tokens and timings), and in Dari and Pashto its verb comes a dozen words after
     the crossing's name; returns through a crossing are not its state."""
-    from borderwatch.config import load_config
-
-    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
-    tags = {"border": rules.tags["border"]}
     rows = [
         ("Torkham: pedestrians get tokens, trucks wait another day",
          "Officials at Torkham handed out tokens to pedestrians on Monday."),
@@ -341,7 +349,7 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
          "کډوال د سپین بولدک له لارې خپلو کورونو ته راستانه شول."),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
-    found = tag_articles(frame, tags, lede_words=60, tag_mentions={"border": 5})
+    found = default_tags(frame, "border")
     assert found == [
         ["border"],
         [],
@@ -358,9 +366,7 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
 def test_the_default_topic_leaves_out_the_india_pakistan_crossing() -> None:
     """Attari-Wagah is India and Pakistan's crossing: Afghan goods stuck there do not make it
     this frontier's."""
-    from borderwatch.config import load_config
-
-    rules = processing_rules(load_config(Path(__file__).parents[1] / "config.yaml"))
+    rules = default_rules()
     lede = (
         "Afghan dry fruit bound for India via Wagah stays stuck as the freeze between India and "
         "Pakistan enters its eighth month, traders said."
