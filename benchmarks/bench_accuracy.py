@@ -1,10 +1,11 @@
 """Accuracy of what is counted: relevance and tags on the labelled set, against a naive baseline.
 
-The labelled set (tests/data/accuracy/, 441 articles in English, Urdu, Dari and Pashto, and
-its fresh split of 101 more, tests/data/accuracy/fresh/, mostly long reports) is
-judged by the configuration's topic and tags (config.yaml by default) and, in the same run, by
-a naive baseline: relevance = both country names (any language form) and one subject word;
-tags = one keyword list per tag, any mention counting (``borderwatch.accuracy.naive_rules``).
+The labelled set (tests/data/accuracy/: articles in English, Urdu, Dari and Pashto in two
+halves, and a fresh split, tests/data/accuracy/fresh/, mostly long reports; the first line
+printed gives their sizes) is judged by the configuration's topic and tags (config.yaml by
+default) and, in the same run, by a naive baseline: relevance = both country names (any
+language form) and one subject word; tags = one keyword list per tag, any mention counting
+(``borderwatch.accuracy.naive_rules``).
 Each article is judged as its title only, its title and lede, and its full text.
 
 Printed, for each split of the set (``tune``: what the default queries were tuned on; ``held``:
