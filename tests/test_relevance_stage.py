@@ -277,6 +277,41 @@ def test_domestic_press_on_other_parties_talks_at_the_same_venues_is_not_counted
     )
 
 
+def test_talks_between_the_two_sides_count_from_any_outlet_unless_other_parties_are_named() -> None:
+    """Wires and unknown outlets tell the talks and the truce without the countries: "the two
+    sides" or their hosts and mediators, with the border or at a venue, count from any outlet;
+    the same words about Gaza, Russia and Ukraine, or a tribal truce, do not, even when only
+    the body names the parties."""
+    rules = default_rules()
+    rows = [
+        ("Third round ends without deal as hosts announce pause",
+         "The third round of talks between the two neighbours ended in Istanbul with no deal,"
+         " and the Turkish hosts said the process would be paused.", ""),
+        ("Mediators announce border truce extended indefinitely",
+         "Both sides agreed to keep the ceasefire along the border, the mediators said.", ""),
+        ("سرحدی جنگ بندی کو دو ماہ مکمل",
+         "اکتوبر میں دوحہ میں طے پانے والی سرحدی جنگ بندی کو دو ماہ مکمل ہو گئے ہیں۔", ""),
+        # The same words about other parties.
+        ("Mediators say ceasefire holding despite violations",
+         "Mediators in Doha said the ceasefire was holding and urged both sides to restraint.",
+         "Israel and Hamas traded accusations of violations in Gaza."),
+        ("Second day of talks in Istanbul ends",
+         "The two delegations, hosted by Turkish officials in Istanbul, agreed only to swap"
+         " prisoners and the bodies of fallen soldiers.", ""),
+        ("Grand jirga extends truce on the border of two tribes",
+         "Elders of both sides agreed at a tribal jirga to extend the truce for six months.", ""),
+        # A round named by its number, nobody named: nothing says whose it is.
+        ("Third round ends with no date set for the next",
+         "The third round of negotiations ended without a date for further meetings.", ""),
+    ]  # fmt: skip
+    frame = frame_of(
+        [{"title": t, "summary": lede, "text": f"{lede} {body}"} for t, lede, body in rows]
+    )
+    result = judge(frame, rules.topic, {})
+    assert result["relevant"].tolist() == [True, True, True, False, False, False, False]
+    assert set(result["relevance_reason"].tolist()[:3]) == {"talks-between-two-sides"}
+
+
 def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -> None:
     """A delegation or a meeting is the negotiations near what marks them (a venue, a host,
     a mediator, both sides); a chamber's delegation, a governor's meeting or a complaint lodged
