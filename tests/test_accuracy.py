@@ -41,16 +41,17 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 # 0.95, both halves 0.98). Reports relevant only by their body are judged on full text alone.
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.98, "held": 0.96, "fresh": 0.94, "all": 0.97}
-# Tags on full text, per tag, at or just below the lowest measured: tune P 0.96 (trade) R 0.94
-# (refugees); held P 0.93 (talks) R 0.85 (border); fresh, the long reports, P 0.85 (trade) R
-# 0.86 (refugees); both halves P 0.95 (security) R 0.90 (border). The labels follow the written
-# rules of the labelled set's README, checked item by item without sight of the queries. The
-# precision target (0.90) holds on both halves; the recall target (0.95) holds on the tuning
-# half but for refugees, whose misses there are reports relevant by a paragraph of their body.
-# On the held half recall falls short for border, trade, refugees, talks and security, and on
-# the fresh split precision for trade and border and recall for refugees and trade.
+# Tags on full text, per tag, at or just below the lowest measured: tune P 0.96 (security) R
+# 0.94 (border, refugees); held P 0.93 (talks) R 0.86 (border); fresh, the long reports, P 0.85
+# (trade) R 0.86 (refugees); both halves P 0.95 (security) R 0.90 (border). The labels follow
+# the written rules of the labelled set's README, checked item by item without sight of the
+# queries. The precision target (0.90) holds on both halves; the recall target (0.95) holds on
+# the tuning half but for border and refugees, whose misses there are mostly reports relevant
+# by a paragraph of their body. On the held half recall falls short for border, trade,
+# refugees, talks and security, and on the fresh split precision for trade and border and
+# recall for refugees and trade.
 TAG_PRECISION = {"tune": 0.95, "held": 0.92, "fresh": 0.84, "all": 0.94}
-TAG_RECALL = {"tune": 0.93, "held": 0.84, "fresh": 0.85, "all": 0.89}
+TAG_RECALL = {"tune": 0.93, "held": 0.85, "fresh": 0.85, "all": 0.90}
 
 
 @cache
@@ -185,7 +186,7 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
     mentions, trade fell to 0.71 and security to 0.81 here with four such sentences, and with
     four mentions refugees fell to 0.88 with eight; measured now, long reports in the tuning half
     included: precision 0.96 or more with four and 0.92 with eight (trade), recall 0.94 or more
-    (refugees).
+    (border).
     """
     tune = [i for i in items() if i.split == "tune"]
     rules = processing_rules(load_config(ROOT / "config.yaml"))

@@ -312,6 +312,30 @@ def test_talks_between_the_two_sides_count_from_any_outlet_unless_other_parties_
     assert set(result["relevance_reason"].tolist()[:3]) == {"talks-between-two-sides"}
 
 
+def test_a_truce_between_tribes_at_a_jirga_is_not_this_frontiers() -> None:
+    """Kurram's tribes keep truces of their own, agreed at jirgas: an opening that reports one
+    is not the Afghanistan-Pakistan truce, even when the text names both sides' districts; but
+    elders at a jirga asking both forces to respect the truce on the border speak of this one."""
+    rules = default_rules()
+    rows = [
+        ("Grand jirga extends truce between two Kurram tribes by six months",
+         "Elders of the Bushehra and Malikhel tribes agreed at a grand jirga in Parachinar to"
+         " extend their truce.",
+         "The road to Peshawar reopened. Traders from Paktia across the Afghan border welcomed"
+         " the news."),
+        ("Kurram elders ask both sides to pull back forward posts as ceasefire holds",
+         "A jirga of tribal elders says the truce has brought quiet nights and asks Pakistani"
+         " and Afghan forces to move their posts away from border villages.", ""),
+    ]  # fmt: skip
+    frame = frame_of(
+        [{"title": t, "summary": lede, "text": f"{lede} {body}"} for t, lede, body in rows]
+    )
+    frame["source_country"] = "PK"
+    result = judge(frame, rules.topic, {})
+    assert result["relevant"].tolist() == [False, True]
+    assert result["relevance_reason"].tolist()[1] == "both-sides"
+
+
 def test_the_default_talks_tag_knows_a_negotiating_delegation_from_any_other() -> None:
     """A delegation or a meeting is the negotiations near what marks them (a venue, a host,
     a mediator, both sides); a chamber's delegation, a governor's meeting or a complaint lodged
