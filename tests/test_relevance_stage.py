@@ -33,6 +33,13 @@ def frame_of(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return add_normalized_text(pd.DataFrame([{**columns, **row} for row in rows]))
 
 
+def reports_of(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Articles from (title, lede, body) rows: the lede is the summary, lede and body the text."""
+    return frame_of(
+        [{"title": t, "summary": lede, "text": f"{lede} {body}"} for t, lede, body in rows]
+    )
+
+
 def filler(words: int, seed: str = "word") -> str:
     return " ".join(f"{seed}{i}" for i in range(words))
 
@@ -304,9 +311,7 @@ def test_talks_between_the_two_sides_count_from_any_outlet_unless_other_parties_
         ("Third round ends with no date set for the next",
          "The third round of negotiations ended without a date for further meetings.", ""),
     ]  # fmt: skip
-    frame = frame_of(
-        [{"title": t, "summary": lede, "text": f"{lede} {body}"} for t, lede, body in rows]
-    )
+    frame = reports_of(rows)
     result = judge(frame, rules.topic, {})
     assert result["relevant"].tolist() == [True, True, True, False, False, False, False]
     assert set(result["relevance_reason"].tolist()[:3]) == {"talks-between-two-sides"}
@@ -327,9 +332,7 @@ def test_a_truce_between_tribes_at_a_jirga_is_not_this_frontiers() -> None:
          "A jirga of tribal elders says the truce has brought quiet nights and asks Pakistani"
          " and Afghan forces to move their posts away from border villages.", ""),
     ]  # fmt: skip
-    frame = frame_of(
-        [{"title": t, "summary": lede, "text": f"{lede} {body}"} for t, lede, body in rows]
-    )
+    frame = reports_of(rows)
     frame["source_country"] = "PK"
     result = judge(frame, rules.topic, {})
     assert result["relevant"].tolist() == [False, True]
