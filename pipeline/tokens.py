@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -129,7 +130,7 @@ def tokenize_many(
     Words are separated by single spaces; an empty document has no words. ``counts``: the
     number of words of each document, when the caller knows them already.
     """
-    wanted = sorted({p for p in prefixes if p})
+    wanted = tuple(sorted({p for p in prefixes if p}))
     if counts is None:
         counts = word_counts(documents)
     offsets = np.zeros(len(documents) + 1, dtype=np.int64)
@@ -152,7 +153,7 @@ def tokenize_many(
 
 
 def _split_hits(
-    wanted: list[str], hit_parts: list[np.ndarray], which_parts: list[np.ndarray]
+    wanted: Sequence[str], hit_parts: list[np.ndarray], which_parts: list[np.ndarray]
 ) -> dict[str, np.ndarray]:
     """The positions found for each prefix (``which`` indexes ``wanted``), in word order."""
     if not hit_parts:
@@ -206,7 +207,10 @@ def _start_key(first: np.ndarray, second: np.ndarray | None) -> np.ndarray:
     return (first.astype(np.int64) * 40503 + second) & 0xFFFF
 
 
-def _prefix_table(prefixes: list[str]) -> _PrefixTable:
+# Every chunk of an ingest asks for the same prefixes (those of the configured queries): the
+# table is built once, not per chunk (its 65,536-entry lookups cost milliseconds each).
+@lru_cache(maxsize=16)
+def _prefix_table(prefixes: tuple[str, ...]) -> _PrefixTable:
     by_length: dict[int, list[tuple[int, int]]] = {}
     starts: dict[int, np.ndarray] = {}
     for number, prefix in enumerate(prefixes):
@@ -273,7 +277,7 @@ def tokenize_units(parts: Iterable[np.ndarray], prefixes: Iterable[str] = ()) ->
     are those ``tokenize_many`` gives the same words. Reading the units directly spares turning
     normalized text into strings and back.
     """
-    wanted = sorted({p for p in prefixes if p})
+    wanted = tuple(sorted({p for p in prefixes if p}))
     prefix_table = _prefix_table(wanted)
     hash_parts: list[np.ndarray] = []
     hit_parts: list[np.ndarray] = []

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Protocol
 
 import numpy as np
@@ -50,7 +51,27 @@ MENTION_GAP = 15
 
 def query_prefixes(queries: Iterable[Query]) -> set[str]:
     """The wildcard prefixes of ``queries``: ``tokenize_many`` must be asked for them."""
-    return {word for query in queries for word, prefix in _parts(query.root) if prefix}
+    return {word for query in queries for word in _words_of(query.root)[1]}
+
+
+# A tree's (exact words, prefixes), by the tree's id. Every chunk of an ingest asks about the
+# same few trees, of thousands of nodes: walking them once per chunk costs more than the
+# matching of a small chunk. Each entry keeps its tree, so an id is never reused while cached.
+_WORDS_OF: dict[int, tuple[Node, frozenset[str], frozenset[str]]] = {}
+_WORDS_OF_LIMIT = 256
+
+
+def _words_of(root: Node) -> tuple[frozenset[str], frozenset[str]]:
+    """The exact words and the wildcard prefixes of a query tree."""
+    cached = _WORDS_OF.get(id(root))
+    if cached is None or cached[0] is not root:
+        parts = list(_parts(root))
+        exact = frozenset(word for word, prefix in parts if not prefix)
+        prefixes = frozenset(word for word, prefix in parts if prefix)
+        if len(_WORDS_OF) >= _WORDS_OF_LIMIT:
+            _WORDS_OF.clear()
+        cached = _WORDS_OF[id(root)] = (root, exact, prefixes)
+    return cached[1], cached[2]
 
 
 def _parts(node: Node) -> Iterable[tuple[str, bool]]:
@@ -96,7 +117,7 @@ class _Documents:
             opening_end = np.minimum(ends, starts + OPENING_WORDS)
         self.opening_end = np.asarray(opening_end, dtype=np.int64)
         self._opening: _Documents | None = None
-        exact = {word for query in queries for word, prefix in _parts(query.root) if not prefix}
+        exact = set().union(*(_words_of(query.root)[0] for query in queries))
         hashes = {word: _word_hash(word) for word in exact}
         found = tokens.positions(hashes.values())
         self.exact: Mapping[str, np.ndarray] = {word: found[h] for word, h in hashes.items()}
@@ -114,6 +135,8 @@ class _Documents:
         doc_of = self.tokens.doc_of
 
         def cut(positions: np.ndarray) -> np.ndarray:
+            if not len(positions):
+                return positions
             docs = doc_of[positions]
             wanted = np.ones(len(positions), dtype=bool)
             if keep is not None:
@@ -209,7 +232,11 @@ def _spans(node: Node, docs: _Documents) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(node, Leaf):
         return _leaf_spans(node, docs)
     if isinstance(node, Or):
-        parts = [_spans(child, docs) for child in node.children]
+        parts = [part for part in map(_spans, node.children, repeat(docs)) if len(part[0])]
+        if not parts:
+            return _NO_POSITIONS, _NO_POSITIONS
+        if len(parts) == 1:
+            return parts[0]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
     if isinstance(node, Near):
         return _near(node, docs)[1]
@@ -224,10 +251,12 @@ def _near(node: Near, docs: _Documents) -> tuple[np.ndarray, tuple[np.ndarray, n
     sorted right starts, as ``near_spans`` does for one document), and pairs that cross a
     document boundary, overlap or lie too far apart are dropped.
     """
-    left_starts, left_ends = _spans(node.left, docs)
-    right_starts, right_ends = _spans(node.right, docs)
     found = np.zeros(docs.n, dtype=bool)
-    if not len(left_starts) or not len(right_starts):
+    left_starts, left_ends = _spans(node.left, docs)
+    if not len(left_starts):
+        return found, (_NO_POSITIONS, _NO_POSITIONS)
+    right_starts, right_ends = _spans(node.right, docs)
+    if not len(right_starts):
         return found, (_NO_POSITIONS, _NO_POSITIONS)
     order = np.argsort(right_starts, kind="stable")
     right_starts, right_ends = right_starts[order], right_ends[order]
@@ -263,12 +292,26 @@ def _evaluate(node: Node, docs: _Documents) -> np.ndarray:
     if isinstance(node, And):
         result = _evaluate(node.children[0], docs)
         for child in node.children[1:]:
+            # No document left: the other terms cannot bring one back (most clauses of a
+            # large topic end here, on the first term that no document of the chunk has).
+            if not result.any():
+                break
             result &= _evaluate(child, docs)
         return result
     if isinstance(node, Or):
-        result = _evaluate(node.children[0], docs)
-        for child in node.children[1:]:
-            result |= _evaluate(child, docs)
+        # The words and phrases of an OR (a term list) mark their documents together, in one
+        # step, instead of one boolean array per term.
+        result = np.zeros(docs.n, dtype=bool)
+        found: list[np.ndarray] = []
+        for child in node.children:
+            if isinstance(child, Leaf):
+                starts = _leaf_spans(child, docs)[0]
+                if len(starts):
+                    found.append(starts)
+            else:
+                result |= _evaluate(child, docs)
+        if found:
+            result[docs.tokens.doc_of[np.concatenate(found)]] = True
         return result
     if isinstance(node, Not):
         return ~_evaluate(node.child, docs)
