@@ -180,9 +180,15 @@ def judge(rules: ProcessingRules, items: Sequence[LabelledItem], variant: str) -
         words,
         lede_words=rules.lede_words,
         tag_mentions=rules.tag_mentions,
+        paragraph_mentions=rules.paragraph_mentions,
     )
     tags = tag_articles(
-        frame, rules.tags, words, lede_words=rules.lede_words, tag_mentions=rules.tag_mentions
+        frame,
+        rules.tags,
+        words,
+        lede_words=rules.lede_words,
+        tag_mentions=rules.tag_mentions,
+        paragraph_mentions=rules.paragraph_mentions,
     )
     return Verdicts(
         relevant=[bool(v) for v in judged["relevant"]],

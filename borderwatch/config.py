@@ -186,9 +186,11 @@ class ProcessingSettings(_Strict):
     story_window_days: int = Field(14, ge=1, le=365)
     near_duplicate_threshold: float = Field(0.4, gt=0, le=1)
     # Tags need evidence: a match in the title or lede (lede_words of the summary, else of the
-    # text), else tag_mentions separate mentions in the whole article (a tag may set its own).
+    # text), else tag_mentions separate mentions in the whole article (a tag may set its own),
+    # else a paragraph the query matches with tag_paragraph_mentions mentions (0: not enough).
     lede_words: int = Field(60, ge=0, le=10_000)
     tag_mentions: int = Field(4, ge=1, le=1000)
+    tag_paragraph_mentions: int = Field(3, ge=0, le=1000)
 
 
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"
@@ -229,11 +231,13 @@ class TopicSettings(_Strict):
 
 
 class TagSettings(_Strict):
-    """A tag: its query, and the mentions that count without a match in the opening (default:
-    processing.tag_mentions)."""
+    """A tag: its query, the mentions that count without a match in the opening (default:
+    processing.tag_mentions), and those that count in one paragraph (default:
+    processing.tag_paragraph_mentions; 0: a paragraph is not enough)."""
 
     query: str
     mentions: int | None = Field(None, ge=1, le=1000)
+    paragraph_mentions: int | None = Field(None, ge=0, le=1000)
 
 
 class ScheduleSettings(_Strict):

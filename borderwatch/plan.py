@@ -39,6 +39,12 @@ def processing_rules(config: Config) -> ProcessingRules:
         tag_mentions={
             name: tag.mentions or processing.tag_mentions for name, tag in config.tags.items()
         },
+        paragraph_mentions={
+            name: processing.tag_paragraph_mentions
+            if tag.paragraph_mentions is None
+            else tag.paragraph_mentions
+            for name, tag in config.tags.items()
+        },
         story_window_days=processing.story_window_days,
         near_duplicate_threshold=processing.near_duplicate_threshold,
     )

@@ -18,7 +18,7 @@ from pipeline.process import ProcessingRules
 from pipeline.query import BatchMatcher, Query, query_prefixes
 from pipeline.query.document import Document
 from pipeline.query.syntax import positive_leaves
-from pipeline.stages.relevance import add_normalized_text, field_values
+from pipeline.stages.relevance import Paragraphs, add_normalized_text, field_values
 from pipeline.stages.words import article_words
 
 
@@ -28,7 +28,9 @@ def explain(frame: pd.DataFrame, rules: ProcessingRules) -> list[dict[str, Any]]
     Each is a dict: ``relevant``, ``reason`` (the first clause that matched, as stored),
     ``source`` with its ``country`` and ``language``, ``clauses`` (every clause: ``name``,
     ``matched``, ``terms`` found) and ``tags`` (per tag: ``counted``, ``in_opening``,
-    ``mentions``, ``mentions_needed`` and ``terms`` found; tags count only when relevant).
+    ``mentions``, ``mentions_needed``, ``paragraph_mentions`` (the most in one paragraph that
+    the tag's query matches), ``paragraph_mentions_needed`` (0: a paragraph is not enough)
+    and ``terms`` found; tags count only when relevant).
     """
     if frame.empty:
         return []
@@ -45,6 +47,14 @@ def explain(frame: pd.DataFrame, rules: ProcessingRules) -> list[dict[str, Any]]
     for hits in clause_hits.values():
         relevant |= hits
     evidence = {name: matcher.evidence(query) for name, query in rules.tags.items()}
+    paragraphs = Paragraphs(frame, matcher, words, rules.paragraph_mentions)
+    everything = np.ones(len(frame), dtype=bool)
+    in_a_paragraph = {
+        name: paragraphs.most_mentions(query, everything)
+        if name in paragraphs.needed
+        else np.zeros(len(frame), dtype=np.int64)
+        for name, query in rules.tags.items()
+    }
     documents = [
         Document(
             " ".join(part for part in parts if part),
@@ -61,12 +71,17 @@ def explain(frame: pd.DataFrame, rules: ProcessingRules) -> list[dict[str, Any]]
         for name, query in rules.tags.items():
             found = evidence[name]
             needed = rules.tag_mentions[name]
+            most = int(in_a_paragraph[name][k])
+            in_one = paragraphs.needed.get(name, 0)
+            about = bool(in_one and found.anywhere[k] and most >= in_one)
             tags[name] = {
-                "counted": bool(relevant[k] and found.holds(needed)[k]),
+                "counted": bool(relevant[k] and (found.holds(needed)[k] or about)),
                 "matched": bool(found.anywhere[k]),
                 "in_opening": bool(found.opening[k]),
                 "mentions": int(found.mentions[k]),
                 "mentions_needed": needed,
+                "paragraph_mentions": most,
+                "paragraph_mentions_needed": in_one,
                 "terms": found_terms(query, document),
             }
         explanations.append(

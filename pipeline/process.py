@@ -45,6 +45,10 @@ class ProcessingRules:
     source_profiles: Mapping[str, SourceProfile] = field(default_factory=dict)
     # Same outlet, same normalized title within this many days: one story.
     title_window_days: int = 7
+    # A tag also counts when its query matches one paragraph of the text with
+    # paragraph_mentions[tag] separate mentions there (0 or none: a paragraph is not enough);
+    # from the same section, and the tags' own settings.
+    paragraph_mentions: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def index_days(self) -> int:
@@ -113,6 +117,7 @@ def analyze(frame: pd.DataFrame, rules: ProcessingRules) -> pd.DataFrame:
         words,
         lede_words=rules.lede_words,
         tag_mentions=rules.tag_mentions,
+        paragraph_mentions=rules.paragraph_mentions,
     )
     return fingerprint(frame, words)
 

@@ -225,16 +225,25 @@ def _clean_input(text: object) -> str:
     return text.replace(_SEPARATOR, " ") if _SEPARATOR in text else text
 
 
-def matching_units(texts: Iterable[object]) -> np.ndarray:
+def text_for_matching(text: object, *, lines: bool = False) -> str:
+    """``text`` as ``matching_units(..., cleaned=True)`` takes it: a missing value empty, NUL a
+    space. With ``lines``, each line feed becomes the separator between texts, so that each
+    line of ``text`` comes out as a text of its own (the words are the same)."""
+    cleaned = _clean_input(text)
+    return cleaned.replace("\n", _SEPARATOR) if lines else cleaned
+
+
+def matching_units(texts: Iterable[object], *, cleaned: bool = False) -> np.ndarray:
     """The texts' characters as ``normalize_many`` leaves them, as UTF-16 code units (uint16),
     the texts joined by NUL (U+0000), but with spaces not collapsed: words are the runs of code
     units other than the space and NUL, and they are exactly the words of the normalized texts.
 
     For code that splits the normalized words itself (``pipeline.tokens.tokenize_units``): it
     spares collapsing spaces, decoding the result to strings and encoding them again. ``texts``
-    are taken in one pass, so give a batch of a bounded size.
+    are taken in one pass, so give a batch of a bounded size. ``cleaned``: the texts come from
+    ``text_for_matching`` already.
     """
-    batch = [_clean_input(text) for text in texts]
+    batch = list(texts) if cleaned else [_clean_input(text) for text in texts]
     codes = _normalized_codes(batch, collapse=False)
     if codes.dtype != np.uint16:
         # Characters outside the BMP are two UTF-16 code units each (rare: emoji).

@@ -41,17 +41,16 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 # 0.95, both halves 0.98). Reports relevant only by their body are judged on full text alone.
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.98, "held": 0.96, "fresh": 0.94, "all": 0.97}
-# Tags on full text, per tag, at or just below the lowest measured: tune P 0.96 (security) R
-# 0.94 (border, refugees); held P 0.93 (talks) R 0.86 (border); fresh, the long reports, P 0.85
-# (trade) R 0.86 (refugees); both halves P 0.95 (security) R 0.90 (border). The labels follow
+# Tags on full text, per tag, at or just below the lowest measured: tune P 0.94 (border) R
+# 0.97 (trade); held P 0.90 (border, security) R 0.90 (border); fresh, the long reports, P 0.86
+# (trade) R 0.86 (refugees); both halves P 0.92 (border) R 0.94 (border). The labels follow
 # the written rules of the labelled set's README, checked item by item without sight of the
-# queries. The precision target (0.90) holds on both halves; the recall target (0.95) holds on
-# the tuning half but for border and refugees, whose misses there are mostly reports relevant
-# by a paragraph of their body. On the held half recall falls short for border, trade,
-# refugees, talks and security, and on the fresh split precision for trade and border and
-# recall for refugees and trade.
-TAG_PRECISION = {"tune": 0.95, "held": 0.92, "fresh": 0.84, "all": 0.94}
-TAG_RECALL = {"tune": 0.93, "held": 0.85, "fresh": 0.85, "all": 0.90}
+# queries. The precision target (0.90) holds on the tuning half and, but for border (0.896),
+# on the held-out half; the recall target (0.95) holds on the tuning half. On the held half
+# recall falls short for border, trade and refugees, and on the fresh split precision for
+# trade, border and ceasefire and recall for refugees.
+TAG_PRECISION = {"tune": 0.94, "held": 0.89, "fresh": 0.86, "all": 0.92}
+TAG_RECALL = {"tune": 0.96, "held": 0.90, "fresh": 0.85, "all": 0.94}
 
 
 @cache
@@ -184,9 +183,10 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
     """Single sentences of other articles inserted deep in each body of the tuning half (what
     long reports do in passing): the labels stay right. With the earlier threshold of three
     mentions, trade fell to 0.71 and security to 0.81 here with four such sentences, and with
-    four mentions refugees fell to 0.88 with eight; measured now, long reports in the tuning half
-    included: precision 0.96 or more with four and 0.92 with eight (trade), recall 0.94 or more
-    (border).
+    four mentions refugees fell to 0.88 with eight. A paragraph about a subject counts too
+    (processing.tag_paragraph_mentions), and each remark is a paragraph of one sentence: it
+    does not. Measured now, long reports in the tuning half included: precision 0.93 or more
+    with four (border) and 0.90 with eight (trade), recall 0.97 or more.
     """
     tune = [i for i in items() if i.split == "tune"]
     rules = processing_rules(load_config(ROOT / "config.yaml"))
@@ -199,4 +199,4 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
         figures = evaluate({"default": rules}, padded).figures("default", "full", "tune")
         for tag in TAGS:
             assert figures.tags[tag].precision >= 0.90, (count, tag)
-            assert figures.tags[tag].recall >= 0.93, (count, tag)
+            assert figures.tags[tag].recall >= 0.95, (count, tag)

@@ -728,3 +728,38 @@ def test_evidence_agrees_with_evaluating_the_opening_and_counting_mentions(
             assert evidence.mentions[i] == count, (query.source, doc)
         hold = evidence.holds(2)
         assert (hold == (evidence.opening | (evidence.anywhere & (evidence.mentions >= 2)))).all()
+
+
+def test_a_regrouped_matcher_equals_one_built_on_the_other_documents() -> None:
+    """``BatchMatcher.regrouped`` (the same words cut into other documents, e.g. paragraphs)
+    shares the words' positions but answers as a matcher built afresh on those documents:
+    a phrase or a NEAR never crosses where a new document starts."""
+    from pipeline.query import BatchMatcher, tokens_for
+    from pipeline.tokens import Tokens
+
+    rng = random.Random(29)
+    docs = [
+        normalize_for_matching(" ".join(rng.choice(_VOCABULARY) for _ in range(rng.randint(0, 24))))
+        for _ in range(150)
+    ]
+    queries = [parse_query(_random_query(rng)) for _ in range(120)]
+    tokens = tokens_for(docs, queries)
+    # Cut every document once more at a random word: twice as many documents.
+    cuts = [
+        int(start + rng.randint(0, int(end - start)))
+        for start, end in zip(tokens.offsets[:-1], tokens.offsets[1:], strict=True)
+    ]
+    offsets = np.array(sorted([*tokens.offsets.tolist(), *cuts]), dtype=np.int64)
+    fields = {"source.country": [rng.choice(["PK", "AF", None]) for _ in range(len(offsets) - 1)]}
+    regrouped = BatchMatcher(tokens, queries).regrouped(offsets, fields)
+    fresh = BatchMatcher(Tokens(tokens.hashes, offsets, tokens.prefixes), queries, fields)
+    only = np.array([rng.random() < 0.7 for _ in range(len(offsets) - 1)])
+    matched = 0
+    for query in queries:
+        assert regrouped.match(query).tolist() == fresh.match(query).tolist(), query.source
+        assert (
+            regrouped.only(only).mentions(query).tolist()
+            == fresh.only(only).evidence(query).mentions.tolist()
+        ), query.source
+        matched += int(fresh.match(query).sum())
+    assert matched > 100

@@ -72,6 +72,7 @@ def default_tags(frame: pd.DataFrame, *names: str) -> list[list[str]]:
         {name: rules.tags[name] for name in names},
         lede_words=rules.lede_words,
         tag_mentions=rules.tag_mentions,
+        paragraph_mentions=rules.paragraph_mentions,
     )
 
 
@@ -191,6 +192,102 @@ def test_a_tag_counts_in_the_opening_or_when_it_recurs() -> None:
     # A shorter opening leaves the lede's mention behind.
     title_only = judge(frame, topic, tags, lede_words=0)
     assert title_only["tags"].tolist() == [["talks"], [], [], [], ["talks"], [], []]
+
+
+def test_a_paragraph_about_a_subject_counts_and_a_remark_in_passing_does_not() -> None:
+    """A tag also counts when its query matches one paragraph (a line of the text) with
+    ``paragraph_mentions`` separate mentions there; the same mentions one per paragraph, or
+    a paragraph the query does not match on its own, are not enough."""
+    topic = parse_query("Torkham")
+    tags = {
+        "trade": parse_query("traders OR exporters OR (trucks AND stranded)"),
+        "refugees": parse_query("returnees AND NOT iran"),
+    }
+    opening = f"Torkham talks resume {filler(70)}"
+    gap = filler(20, "x")
+    about = f"traders {gap} exporters {gap} traders"  # three separate mentions
+    frame = frame_of(
+        [
+            # A paragraph about trade, deep in the text.
+            {"title": "Torkham talks", "text": f"{opening}\n{filler(40)}\n{about}\n{filler(40)}"},
+            # The same three mentions, one per paragraph: each only in passing.
+            {
+                "title": "Torkham talks",
+                "text": f"{opening}\ntraders {gap}\nexporters {gap}\ntraders {gap}",
+            },
+            # Paragraphs may be separated by blank lines and end in a carriage return.
+            {"title": "Torkham talks", "text": f"{opening}\r\n\r\n{about}\r\n"},
+            # The query must match the paragraph on its own: "stranded" is elsewhere.
+            {
+                "title": "Torkham talks",
+                "text": f"{opening}\ntrucks {gap} trucks {gap} trucks\nstranded",
+            },
+            # A NOT still looks at the whole article.
+            {
+                "title": "Torkham talks",
+                "text": f"{opening}\nreturnees {gap} returnees {gap} returnees\niran",
+            },
+        ]
+    )
+    needed = {"trade": 5, "refugees": 5}
+    in_one = {"trade": 3, "refugees": 3}
+    found = apply_queries(
+        frame, topic, tags, lede_words=60, tag_mentions=needed, paragraph_mentions=in_one
+    )
+    assert found["tags"].tolist() == [["trade"], [], ["trade"], [], []]
+    # Without the paragraph rule (0), only the opening and the mentions in the whole text count.
+    off = apply_queries(frame, topic, tags, lede_words=60, tag_mentions=needed)
+    assert off["tags"].tolist() == [[], [], [], [], []]
+    # A tag may ask for fewer or more in its paragraph.
+    two = apply_queries(
+        frame,
+        topic,
+        tags,
+        lede_words=60,
+        tag_mentions=needed,
+        paragraph_mentions={"trade": 4, "refugees": 3},
+    )
+    assert two["tags"].tolist() == [[], [], [], [], []]
+    # The paragraphs are the same whether the words come from the normalized columns or
+    # straight from the raw text (the ingest's path).
+    assert tag_articles(
+        frame, tags, lede_words=60, tag_mentions=needed, paragraph_mentions=in_one
+    ) == [
+        ["trade"],
+        [],
+        ["trade"],
+        [],
+        [],
+    ]
+
+
+def test_the_default_tags_count_a_paragraph_about_a_second_subject() -> None:
+    """config.yaml's evidence: a talks report with one paragraph on the stranded trucks and the
+    traders' losses is also about trade; one sentence in passing is not."""
+    lede = (
+        "Delegations of the two sides met mediators in Istanbul on Monday for a third round of "
+        "talks on the ceasefire, officials said."
+    )
+    talks = (
+        "The talks focused on a mechanism to verify the truce, and the mediators said both "
+        "delegations had agreed to meet again."
+    )
+    paragraph = (
+        "At Torkham, hundreds of trucks loaded with fruit and vegetables remained stranded on "
+        "Monday for a fifth week, drivers said. Owners of the lorries parked along the road "
+        "to Landi Kotal say they have run out of money for food and fuel, and transporters "
+        "who spoke to reporters said some drivers had sold their spare tyres to pay for meals. "
+        "In Peshawar, the fruit market's traders said their losses since October had passed "
+        "two billion rupees."
+    )
+    passing = "Trucks have been stranded at Torkham since October."
+    frame = reports_of(
+        [
+            ("Istanbul round ends", lede, f"{talks}\n{paragraph}\n{talks}"),
+            ("Istanbul round ends", lede, f"{talks}\n{passing}\n{talks}"),
+        ]
+    )
+    assert default_tags(frame, "talks", "trade") == [["talks", "trade"], ["talks"]]
 
 
 def test_a_tag_must_match_the_whole_article_not_just_its_opening() -> None:

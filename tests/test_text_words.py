@@ -1,5 +1,6 @@
 """Words straight from raw text: ``words.text_words`` equals normalizing the columns and then
-splitting them (``add_normalized_text`` + ``article_words``), hashes, counts and prefixes."""
+splitting them (``add_normalized_text`` + ``article_words``), hashes, counts, prefixes and the
+words of each paragraph."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ _PIECES = [
     "\x00",
     "Kabul's",
     "negotiated",
+    "end.\r\n\r\nNew",  # a paragraph break as Windows writes it
 ]
 
 
@@ -70,6 +72,16 @@ def test_text_words_equal_normalizing_then_splitting(monkeypatch, pass_chars) ->
     for prefix, positions in expected.tokens.prefixes.items():
         assert found.tokens.prefixes[prefix].tolist() == positions.tolist()
     assert len(expected.tokens.prefixes["cross"]) > 0
+    # Each line of a text is a paragraph; both ways count the same words in each.
+    assert found.paragraphs.tolist() == expected.paragraphs.tolist()
+    assert found.paragraph_words.tolist() == expected.paragraph_words.tolist()
+    assert max(found.paragraphs) > 3
+    offsets, article, is_paragraph = found.segments()
+    assert offsets[-1] == len(found.tokens.hashes)
+    # The segments cut the articles: each article's first segment starts where it does.
+    assert offsets[:-1][~is_paragraph].tolist() == found.tokens.offsets[:-1].tolist()
+    assert np.diff(offsets)[is_paragraph].tolist() == found.paragraph_words.tolist()
+    assert article.tolist() == sorted(article.tolist())
 
 
 def test_text_words_of_no_articles_and_of_empty_ones() -> None:
@@ -80,6 +92,26 @@ def test_text_words_of_no_articles_and_of_empty_ones() -> None:
     found = text_words(blank)
     assert found.tokens.offsets.tolist() == [0, 0, 0, 0]
     assert found.text.tolist() == [0, 0, 0]
+    assert found.paragraphs.tolist() == [1, 1, 1]
+
+
+def test_the_words_of_each_paragraph() -> None:
+    frame = pd.DataFrame(
+        {
+            "title": ["Torkham talks", "No text"],
+            "summary": ["A lede", None],
+            "text": ["First line here\n\nSecond, shorter\r\nthird", None],
+        }
+    )
+    found = text_words(frame)
+    assert found.paragraphs.tolist() == [4, 1]
+    assert found.paragraph_words.tolist() == [3, 0, 2, 1, 0]
+    assert found.text.tolist() == [6, 0]
+    offsets, article, is_paragraph = found.segments()
+    # Title and summary (4 words), then the paragraphs; the second article has 2 title words.
+    assert offsets.tolist() == [0, 4, 7, 7, 9, 10, 12, 12]
+    assert article.tolist() == [0, 0, 0, 0, 0, 1, 1]
+    assert is_paragraph.tolist() == [False, True, True, True, True, False, True]
 
 
 def test_matching_units_hold_the_normalized_words() -> None:

@@ -156,12 +156,18 @@ def _print_readable(result: dict[str, Any]) -> None:
     for name, tag in result["tag_evidence"].items():
         if not tag["matched"]:
             continue
+        in_paragraph, paragraph_needed = tag["paragraph_mentions"], tag["paragraph_mentions_needed"]
+        about = bool(paragraph_needed) and in_paragraph >= paragraph_needed
         if tag["in_opening"]:
             why = "in the title or lede"
+        elif about and tag["mentions"] < tag["mentions_needed"]:
+            why = f"a paragraph about it ({in_paragraph} mentions in one, needs {paragraph_needed})"
         else:
             found = tag["mentions"]
             why = f"{found} mention{'' if found == 1 else 's'}, needs {tag['mentions_needed']}"
-        enough = tag["in_opening"] or tag["mentions"] >= tag["mentions_needed"]
+            if paragraph_needed and not about:
+                why += f" (or {paragraph_needed} in one paragraph)"
+        enough = tag["in_opening"] or tag["mentions"] >= tag["mentions_needed"] or about
         state = "counted" if enough else "not counted"
         click.echo(f"  {name:<11}{state}: {why} ({', '.join(tag['terms'])})")
     stored = result.get("stored")

@@ -371,6 +371,32 @@ class BatchMatcher:
         self._docs = _Documents(tokens, list(queries), fields, opening_end)
         self._only: np.ndarray | None = None
 
+    def regrouped(
+        self,
+        offsets: np.ndarray,
+        fields: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
+    ) -> BatchMatcher:
+        """A matcher over the same words cut into other documents (``offsets`` as in
+        ``tokens.offsets``, e.g. each paragraph a document), with their ``fields``. The words'
+        positions are shared, not looked up again; openings are the first
+        ``OPENING_WORDS`` words."""
+        if self._only is not None:
+            raise ValueError("regroup the matcher of all documents, not a narrowed one")
+        tokens = Tokens(self.tokens.hashes, offsets, self.tokens.prefixes)
+        docs = object.__new__(_Documents)
+        docs.tokens, docs.n = tokens, len(offsets) - 1
+        starts, ends = offsets[:-1], offsets[1:]
+        docs.opening_end, docs._opening = np.minimum(ends, starts + OPENING_WORDS), None
+        docs.exact, docs.prefixes = self._docs.exact, self._docs.prefixes
+        docs.fields = {
+            name: np.asarray(values, dtype=object) for name, values in (fields or {}).items()
+        }
+        # Spans depend on where documents end (a phrase may not cross one): found afresh.
+        docs.spans_of = {}
+        regrouped = object.__new__(BatchMatcher)
+        regrouped.tokens, regrouped._docs, regrouped._only = tokens, docs, None
+        return regrouped
+
     def only(self, documents: np.ndarray) -> BatchMatcher:
         """A matcher that answers for ``documents`` (a boolean array) only: every other
         document matches nothing. Cheaper when few documents matter (tags of the relevant)."""
@@ -389,9 +415,17 @@ class BatchMatcher:
 
     def evidence(self, query: Query) -> Evidence:
         """Where ``query`` matched each document (see ``Evidence``)."""
-        doc_of = self.tokens.doc_of
         anywhere = self.match(query)
         in_opening = _evaluate(query.root, self._docs.opening()) & anywhere
+        return Evidence(anywhere, in_opening, self._mentions(query, anywhere))
+
+    def mentions(self, query: Query) -> np.ndarray:
+        """``Evidence.mentions`` alone: the separate mentions of ``query``'s terms in each
+        document it matches, 0 in the others."""
+        return self._mentions(query, self.match(query))
+
+    def _mentions(self, query: Query, anywhere: np.ndarray) -> np.ndarray:
+        doc_of = self.tokens.doc_of
         positions = np.unique(_evidence(query.root, self._docs))
         positions = positions[anywhere[doc_of[positions]]]
         # Matches a few words apart are one mention ("Torkham and Chaman were closed"): a new
@@ -399,8 +433,7 @@ class BatchMatcher:
         docs = doc_of[positions]
         new = np.ones(len(positions), dtype=bool)
         new[1:] = (docs[1:] != docs[:-1]) | (np.diff(positions) > MENTION_GAP)
-        mentions = np.bincount(docs[new], minlength=self._docs.n)
-        return Evidence(anywhere, in_opening, mentions)
+        return np.bincount(docs[new], minlength=self._docs.n)
 
 
 def match_tokens(

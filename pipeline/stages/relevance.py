@@ -9,8 +9,10 @@ Only relevant articles are tagged, and a tag needs evidence where it matters: it
 match the article and also match within its opening (the title and the lede: the summary, else
 the beginning of the text, at most ``lede_words`` words; ``ArticleWords.opening_end``), or its
 terms must make at least ``mentions`` separate mentions in the whole article (matches more than
-``MENTION_GAP`` words apart; ``BatchMatcher.evidence``). A single passing remark deep in a long
-text, or one background paragraph, is no reason to count an article under a tag.
+``MENTION_GAP`` words apart; ``BatchMatcher.evidence``), or the query must match one paragraph
+of the text on its own with at least ``paragraph_mentions`` separate mentions there: a paragraph
+about the subject. A single passing remark deep in a long text is no reason to count an article
+under a tag.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ def apply_queries(
     *,
     lede_words: int,
     tag_mentions: Mapping[str, int],
+    paragraph_mentions: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """Add ``relevant`` (bool), ``relevance_reason`` (the name of the topic's first clause that
     matched, None when not relevant) and ``tags`` (a list of tag names, empty when not
@@ -65,7 +68,9 @@ def apply_queries(
     ``words``: the articles' hashed words (``words.article_words`` with ``query_prefixes`` of
     these queries), when the caller has them already. ``lede_words``: the words of the lede
     in an article's opening. ``tag_mentions``: for every tag, the separate mentions that count
-    without a match in the opening (config.yaml ``processing`` and ``tags``).
+    without a match in the opening; ``paragraph_mentions``: for every tag, those that count
+    within one paragraph that the tag's query matches (0 or none: a paragraph is not enough)
+    (config.yaml ``processing`` and ``tags``).
     """
     frame = frame.copy()
     if frame.empty:
@@ -75,11 +80,15 @@ def apply_queries(
         return frame
     if "relevant" in tags:
         raise ValueError('a tag cannot be named "relevant"')
-    matcher = _matcher(frame, [topic, *tags.values()], words, lede_words)
+    queries = [topic, *tags.values()]
+    if words is None:
+        words = article_words(frame, query_prefixes(queries))
+    matcher = _matcher(frame, queries, words, lede_words)
     relevant, reasons = _first_clause(matcher, topic, len(frame))
     frame["relevant"] = relevant
     frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
-    frame["tags"] = _tags(matcher, tags, relevant, tag_mentions)
+    paragraphs = Paragraphs(frame, matcher, words, paragraph_mentions or {})
+    frame["tags"] = _tags(matcher, tags, relevant, tag_mentions, paragraphs)
     return frame
 
 
@@ -90,23 +99,57 @@ def tag_articles(
     *,
     lede_words: int,
     tag_mentions: Mapping[str, int],
+    paragraph_mentions: Mapping[str, int] | None = None,
 ) -> list[list[str]]:
     """The tags of every article as if all were relevant (what ``apply_queries`` gives the
     relevant ones): for judging tags apart from relevance."""
     if frame.empty:
         return []
-    matcher = _matcher(frame, list(tags.values()), words, lede_words)
-    return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions)
+    queries = list(tags.values())
+    if words is None:
+        words = article_words(frame, query_prefixes(queries))
+    matcher = _matcher(frame, queries, words, lede_words)
+    paragraphs = Paragraphs(frame, matcher, words, paragraph_mentions or {})
+    return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions, paragraphs)
 
 
 def _matcher(
-    frame: pd.DataFrame, queries: list[Query], words: ArticleWords | None, lede_words: int
+    frame: pd.DataFrame, queries: list[Query], words: ArticleWords, lede_words: int
 ) -> BatchMatcher:
-    if words is None:
-        words = article_words(frame, query_prefixes(queries))
     return BatchMatcher(
         words.tokens, queries, field_values(frame), opening_end=words.opening_end(lede_words)
     )
+
+
+class Paragraphs:
+    """The tag queries over the paragraphs of the texts, each paragraph a document of its own
+    (the same hashed words, cut finer: ``ArticleWords.segments``)."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        matcher: BatchMatcher,
+        words: ArticleWords,
+        needed: Mapping[str, int],
+    ) -> None:
+        #: The mentions in one paragraph that count, per tag (0: a paragraph is not enough).
+        self.needed = {name: count for name, count in needed.items() if count}
+        if not self.needed:
+            return
+        offsets, self.article, self.is_paragraph = words.segments()
+        fields = {name: values[self.article] for name, values in field_values(frame).items()}
+        self.matcher = matcher.regrouped(offsets, fields)
+        self.n = len(frame)
+
+    def most_mentions(self, query: Query, articles: np.ndarray) -> np.ndarray:
+        """For each article, the most separate mentions of ``query`` in one paragraph that the
+        query matches on its own (0 where none does); only ``articles`` (a boolean array) are
+        looked at."""
+        most = np.zeros(self.n, dtype=np.int64)
+        if articles.any():
+            among = self.matcher.only(articles[self.article] & self.is_paragraph)
+            np.maximum.at(most, self.article, among.mentions(query))
+        return most
 
 
 def _tags(
@@ -114,6 +157,7 @@ def _tags(
     tags: Mapping[str, Query],
     relevant: np.ndarray,
     mentions: Mapping[str, int],
+    paragraphs: Paragraphs,
 ) -> list[list[str]]:
     """Tag names per article: only relevant ones, and only on evidence (module docstring)."""
     names = list(tags)
@@ -121,7 +165,17 @@ def _tags(
         return [[] for _ in range(len(relevant))]
     # Only relevant articles are tagged: the others' words need not be looked at.
     among = matcher.only(relevant)
-    matrix = np.column_stack([among.evidence(tags[name]).holds(mentions[name]) for name in names])
+    columns = []
+    for name in names:
+        evidence = among.evidence(tags[name])
+        held = evidence.holds(mentions[name])
+        needed = paragraphs.needed.get(name)
+        if needed:
+            # The article as a whole must match too: a NOT that excludes it still does.
+            about = paragraphs.most_mentions(tags[name], relevant & ~held) >= needed
+            held |= evidence.anywhere & about
+        columns.append(held)
+    matrix = np.column_stack(columns)
     return [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
 
 
