@@ -120,3 +120,16 @@ def test_matching_units_hold_the_normalized_words() -> None:
     decoded = units.tobytes().decode("utf-16-le").split("\x00")
     assert [" ".join(part.split()) for part in decoded] == normalize_many(texts)
     assert units.dtype == np.uint16
+
+
+def test_paragraphs_that_do_not_add_up_to_their_text_are_one_paragraph() -> None:
+    """A safety net of ``article_words``: should a text's lines ever normalize to other words
+    than the text does, that text is taken as one paragraph, and the others keep theirs."""
+    paragraph_words = np.array([2, 3, 1, 4, 0])
+    paragraphs = np.array([2, 1, 2])
+    words_of_text = np.array([6, 1, 4])  # the first text's two lines have 5 words, not 6
+    fixed, counts = words._checked(paragraph_words, paragraphs, words_of_text)
+    assert counts.tolist() == [1, 1, 2]
+    assert fixed.tolist() == [6, 1, 4, 0]
+    unchanged = words._checked(paragraph_words, paragraphs, np.array([5, 1, 4]))
+    assert unchanged[0] is paragraph_words and unchanged[1] is paragraphs

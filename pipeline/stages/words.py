@@ -25,9 +25,10 @@ PASS_CHARS = 1 << 19
 class ArticleWords:
     """Hashed words of a frame's articles (row order), and each field's number of words.
 
-    ``paragraph_words``: the words of each paragraph of the texts (their lines with words),
-    one article's after another, ``paragraphs`` of them per article; None when only the
-    normalized text was at hand (``segments`` then takes each text as one paragraph).
+    ``paragraph_words``: the words of each paragraph of the texts (each line of a text, as
+    extracted pages give paragraphs; an empty line has none), one article's after another,
+    ``paragraphs`` of them per article; None when only the normalized text was at hand
+    (``segments`` then takes each text as one paragraph).
     """
 
     tokens: Tokens
