@@ -122,10 +122,25 @@ class _Documents:
         found = tokens.positions(hashes.values())
         self.exact: Mapping[str, np.ndarray] = {word: found[h] for word, h in hashes.items()}
         self.prefixes: Mapping[str, np.ndarray] = tokens.prefixes
-        self.fields = {
-            name: np.asarray(values, dtype=object) for name, values in (fields or {}).items()
-        }
+        self.fields = _field_arrays(fields)
         self.spans_of: dict[tuple[tuple[str, bool], ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def regrouped(
+        self, offsets: np.ndarray, fields: Mapping[str, Sequence[str | None] | np.ndarray] | None
+    ) -> _Documents:
+        """The same words cut into other documents (``offsets`` as in ``tokens.offsets``),
+        with their ``fields``: the words' positions are kept, not looked up again; openings
+        are the documents' first ``OPENING_WORDS`` words."""
+        regrouped = object.__new__(_Documents)
+        regrouped.tokens = Tokens(self.tokens.hashes, offsets, self.tokens.prefixes)
+        regrouped.n = len(offsets) - 1
+        regrouped.opening_end = np.minimum(offsets[1:], offsets[:-1] + OPENING_WORDS)
+        regrouped._opening = None
+        regrouped.exact, regrouped.prefixes = self.exact, self.prefixes
+        regrouped.fields = _field_arrays(fields)
+        # Spans depend on where documents end (a phrase may not cross one): found afresh.
+        regrouped.spans_of = {}
+        return regrouped
 
     def view(self, keep: np.ndarray | None = None, limit: np.ndarray | None = None) -> _Documents:
         """The same documents with only some of their words: those of the documents where
@@ -179,6 +194,13 @@ class _Documents:
         if values is None:
             return np.zeros(self.n, dtype=bool)
         return values == value
+
+
+def _field_arrays(
+    fields: Mapping[str, Sequence[str | None] | np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """Per-document field values as arrays that compare with ``==`` document by document."""
+    return {name: np.asarray(values, dtype=object) for name, values in (fields or {}).items()}
 
 
 class _LazyCut(Mapping[str, np.ndarray]):
@@ -382,19 +404,9 @@ class BatchMatcher:
         ``OPENING_WORDS`` words."""
         if self._only is not None:
             raise ValueError("regroup the matcher of all documents, not a narrowed one")
-        tokens = Tokens(self.tokens.hashes, offsets, self.tokens.prefixes)
-        docs = object.__new__(_Documents)
-        docs.tokens, docs.n = tokens, len(offsets) - 1
-        starts, ends = offsets[:-1], offsets[1:]
-        docs.opening_end, docs._opening = np.minimum(ends, starts + OPENING_WORDS), None
-        docs.exact, docs.prefixes = self._docs.exact, self._docs.prefixes
-        docs.fields = {
-            name: np.asarray(values, dtype=object) for name, values in (fields or {}).items()
-        }
-        # Spans depend on where documents end (a phrase may not cross one): found afresh.
-        docs.spans_of = {}
         regrouped = object.__new__(BatchMatcher)
-        regrouped.tokens, regrouped._docs, regrouped._only = tokens, docs, None
+        regrouped._docs, regrouped._only = self._docs.regrouped(offsets, fields), None
+        regrouped.tokens = regrouped._docs.tokens
         return regrouped
 
     def only(self, documents: np.ndarray) -> BatchMatcher:
