@@ -142,3 +142,34 @@ def test_a_saved_page_is_extracted_and_explained(tmp_path: Path, runner) -> None
     assert found["title"] == "Second round of border talks opens in Istanbul"
     assert found["relevant"] is True and found["reason"] == "both-sides"
     assert {"talks", "ceasefire"} <= set(found["tags"])
+
+
+def test_a_paragraph_about_a_tags_subject_is_shown_as_its_evidence(tmp_path: Path, runner) -> None:
+    """A report that gives trade one paragraph of its own counts as trade, and explain says
+    that the paragraph is why."""
+    config = write_config(tmp_path)
+    paragraph = (
+        "At Torkham, hundreds of trucks loaded with fruit and vegetables remained stranded on "
+        "Monday for a fifth week, drivers said. Owners of the lorries parked along the road to "
+        "Landi Kotal say they have run out of money for food and fuel, and transporters who "
+        "spoke to reporters said some drivers had sold their spare tyres to pay for meals. In "
+        "Peshawar, the fruit market's traders said their losses since October had passed two "
+        "billion rupees."
+    )
+    report = dict(
+        ONE_SIDE,
+        text=f"{ONE_SIDE['summary']}\n{'He spoke of the budget. ' * 20}\n"
+        f"{paragraph}\n{'The session ended late. ' * 10}",
+    )
+    items = write_items(tmp_path / "items.jsonl", [report])
+    found = json.loads(
+        runner.invoke(main, ["--config", str(config), "explain", str(items), "--json"]).output
+    )
+    trade = found["tag_evidence"]["trade"]
+    assert trade["counted"] and not trade["in_opening"]
+    assert trade["mentions"] < trade["mentions_needed"]
+    assert trade["paragraph_mentions"] >= trade["paragraph_mentions_needed"] == 3
+    assert "trade" in found["tags"]
+    readable = runner.invoke(main, ["--config", str(config), "explain", str(items)]).output
+    needed = f"{trade['paragraph_mentions']} mentions in one, needs 3"
+    assert f"trade      counted: a paragraph about it ({needed})" in readable
