@@ -506,6 +506,14 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
         # Returns through a crossing, in Pashto: "via" (له لارې) is not a lorry.
         ("له کراچۍ شړل شوي سلګونه کډوال د سپین بولدک له لارې راستانه شول",
          "کډوال د سپین بولدک له لارې خپلو کورونو ته راستانه شول."),
+        # "The door to talks is not closed" is no gate of the border, in Urdu or Dari; a gate
+        # that is shut is.
+        ("خواجہ آصف: مذاکرات کا دروازہ بند نہیں",
+         "وزیر دفاع نے کہا کہ مذاکرات کا دروازہ بند نہیں مگر ضمانت کے بغیر آگے نہیں بڑھیں گے۔"),
+        ("متقی: دروازه مذاکره باز است",
+         "وزیر خارجه گفت دروازه مذاکره با همسایه باز است."),
+        ("طورخم کا دروازہ تیسرے ہفتے بھی بند",
+         "طورخم کا دروازہ مسلسل تیسرے ہفتے بھی ہر قسم کی آمدورفت کے لیے بند رہا۔"),
     ]  # fmt: skip
     frame = frame_of([{"title": title, "summary": lede, "text": lede} for title, lede in rows])
     found = default_tags(frame, "border")
@@ -519,6 +527,9 @@ def test_the_default_border_tag_reads_the_traffic_at_a_named_crossing() -> None:
         ["border"],
         ["border"],
         [],
+        [],
+        [],
+        ["border"],
     ]
 
 
