@@ -55,6 +55,10 @@ def explain(frame: pd.DataFrame, rules: ProcessingRules) -> list[dict[str, Any]]
         else np.zeros(len(frame), dtype=np.int64)
         for name, query in rules.tags.items()
     }
+    enough = {
+        name: paragraphs.holds(name, query, evidence[name], rules.tag_mentions[name], everything)
+        for name, query in rules.tags.items()
+    }
     documents = [
         Document(
             " ".join(part for part in parts if part),
@@ -70,18 +74,14 @@ def explain(frame: pd.DataFrame, rules: ProcessingRules) -> list[dict[str, Any]]
         tags = {}
         for name, query in rules.tags.items():
             found = evidence[name]
-            needed = rules.tag_mentions[name]
-            most = int(in_a_paragraph[name][k])
-            in_one = paragraphs.needed.get(name, 0)
-            about = bool(in_one and found.anywhere[k] and most >= in_one)
             tags[name] = {
-                "counted": bool(relevant[k] and (found.holds(needed)[k] or about)),
+                "counted": bool(relevant[k] and enough[name][k]),
                 "matched": bool(found.anywhere[k]),
                 "in_opening": bool(found.opening[k]),
                 "mentions": int(found.mentions[k]),
-                "mentions_needed": needed,
-                "paragraph_mentions": most,
-                "paragraph_mentions_needed": in_one,
+                "mentions_needed": rules.tag_mentions[name],
+                "paragraph_mentions": int(in_a_paragraph[name][k]),
+                "paragraph_mentions_needed": paragraphs.needed.get(name, 0),
                 "terms": found_terms(query, document),
             }
         explanations.append(

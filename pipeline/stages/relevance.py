@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from pipeline.query import BatchMatcher, Query, query_prefixes
+from pipeline.query import BatchMatcher, Evidence, Query, query_prefixes
 from pipeline.stages.words import ArticleWords, article_words
 from pipeline.textnorm import normalize_many
 
@@ -80,14 +80,12 @@ def apply_queries(
         return frame
     if "relevant" in tags:
         raise ValueError('a tag cannot be named "relevant"')
-    queries = [topic, *tags.values()]
-    if words is None:
-        words = article_words(frame, query_prefixes(queries))
-    matcher = _matcher(frame, queries, words, lede_words)
+    matcher, paragraphs = _matchers(
+        frame, [topic, *tags.values()], words, lede_words, paragraph_mentions
+    )
     relevant, reasons = _first_clause(matcher, topic, len(frame))
     frame["relevant"] = relevant
     frame["relevance_reason"] = pd.Series(reasons, dtype=object, index=frame.index)
-    paragraphs = Paragraphs(frame, matcher, words, paragraph_mentions or {})
     frame["tags"] = _tags(matcher, tags, relevant, tag_mentions, paragraphs)
     return frame
 
@@ -105,20 +103,27 @@ def tag_articles(
     relevant ones): for judging tags apart from relevance."""
     if frame.empty:
         return []
-    queries = list(tags.values())
-    if words is None:
-        words = article_words(frame, query_prefixes(queries))
-    matcher = _matcher(frame, queries, words, lede_words)
-    paragraphs = Paragraphs(frame, matcher, words, paragraph_mentions or {})
+    matcher, paragraphs = _matchers(
+        frame, list(tags.values()), words, lede_words, paragraph_mentions
+    )
     return _tags(matcher, tags, np.ones(len(frame), dtype=bool), tag_mentions, paragraphs)
 
 
-def _matcher(
-    frame: pd.DataFrame, queries: list[Query], words: ArticleWords, lede_words: int
-) -> BatchMatcher:
-    return BatchMatcher(
+def _matchers(
+    frame: pd.DataFrame,
+    queries: list[Query],
+    words: ArticleWords | None,
+    lede_words: int,
+    paragraph_mentions: Mapping[str, int] | None,
+) -> tuple[BatchMatcher, Paragraphs]:
+    """The queries over the articles (their words split here unless given), and over the
+    paragraphs of their texts."""
+    if words is None:
+        words = article_words(frame, query_prefixes(queries))
+    matcher = BatchMatcher(
         words.tokens, queries, field_values(frame), opening_end=words.opening_end(lede_words)
     )
+    return matcher, Paragraphs(frame, matcher, words, paragraph_mentions or {})
 
 
 class Paragraphs:
@@ -151,6 +156,19 @@ class Paragraphs:
             np.maximum.at(most, self.article, among.mentions(query))
         return most
 
+    def holds(
+        self, name: str, query: Query, evidence: Evidence, mentions: int, articles: np.ndarray
+    ) -> np.ndarray:
+        """Where the tag ``name`` (``query``) has the evidence it needs (module docstring):
+        ``evidence.holds(mentions)``, or, among ``articles``, a paragraph about it."""
+        held = evidence.holds(mentions)
+        needed = self.needed.get(name)
+        if needed:
+            # The article as a whole must match too: a NOT that excludes it still does.
+            about = self.most_mentions(query, articles & ~held) >= needed
+            held |= evidence.anywhere & about
+        return held
+
 
 def _tags(
     matcher: BatchMatcher,
@@ -165,17 +183,12 @@ def _tags(
         return [[] for _ in range(len(relevant))]
     # Only relevant articles are tagged: the others' words need not be looked at.
     among = matcher.only(relevant)
-    columns = []
-    for name in names:
-        evidence = among.evidence(tags[name])
-        held = evidence.holds(mentions[name])
-        needed = paragraphs.needed.get(name)
-        if needed:
-            # The article as a whole must match too: a NOT that excludes it still does.
-            about = paragraphs.most_mentions(tags[name], relevant & ~held) >= needed
-            held |= evidence.anywhere & about
-        columns.append(held)
-    matrix = np.column_stack(columns)
+    matrix = np.column_stack(
+        [
+            paragraphs.holds(name, tags[name], among.evidence(tags[name]), mentions[name], relevant)
+            for name in names
+        ]
+    )
     return [[n for n, hit in zip(names, row, strict=True) if hit] for row in matrix]
 
 
