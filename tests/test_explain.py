@@ -80,7 +80,7 @@ def test_a_stored_article_is_explained_with_its_stored_verdict(
     # Trade is mentioned once, at the end: matched, but not enough to count.
     trade = found["tag_evidence"]["trade"]
     assert trade["matched"] and not trade["counted"] and not trade["in_opening"]
-    assert trade["mentions"] == 1 and trade["mentions_needed"] == 5
+    assert trade["mentions"] == 1 and trade["mentions_needed"] == 6
     assert trade["paragraph_mentions"] == 1 and trade["paragraph_mentions_needed"] == 3
     assert found["stored"]["relevant"] is True
     assert found["stored"]["reason"] == "pk-press-names-afghan-side"
@@ -88,7 +88,7 @@ def test_a_stored_article_is_explained_with_its_stored_verdict(
     # The readable form says the same.
     readable = runner.invoke(main, ["--config", str(config), "explain", ONE_SIDE["url"]])
     assert "relevant:  yes, by pk-press-names-afghan-side" in readable.output
-    assert "trade      not counted: 1 mention, needs 5 (or 3 in one paragraph)" in readable.output
+    assert "trade      not counted: 1 mention, needs 6 (or 3 in one paragraph)" in readable.output
     assert "stored:    relevant by pk-press-names-afghan-side; tags security, talks, ttp" in (
         readable.output
     )

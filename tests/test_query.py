@@ -684,9 +684,27 @@ def _evidence_positions(node: object, tokens: list[str], fields: dict, opening: 
 
 
 def _mentions(positions: set[int], gap: int) -> int:
-    """Matches more than ``gap`` words after the previous one start a new mention."""
-    ordered = sorted(positions)
-    return sum(1 for k, p in enumerate(ordered) if k == 0 or p - ordered[k - 1] > gap)
+    """Matches more than ``gap`` words after the first word of the current mention start a new
+    mention."""
+    count, start = 0, None
+    for p in sorted(positions):
+        if start is None or p - start > gap:
+            count, start = count + 1, p
+    return count
+
+
+def test_a_wider_query_never_counts_fewer_mentions() -> None:
+    from pipeline.query import BatchMatcher, tokens_for
+
+    filler = " ".join(["word"] * 11)
+    doc = normalize_for_matching(f"torkham {filler} border {filler} crossing")
+    narrow = parse_query("torkham OR crossing")
+    wide = parse_query("torkham OR border OR crossing")
+    matcher = BatchMatcher(tokens_for([doc], [narrow, wide]), [narrow, wide])
+    # The three words are 12 words apart: "border" alone is near both others, but the first
+    # and the last are two mentions whatever lies between them.
+    assert matcher.evidence(narrow).mentions.tolist() == [2]
+    assert matcher.evidence(wide).mentions.tolist() == [2]
 
 
 @pytest.mark.parametrize("gap", [0, 2, 15])

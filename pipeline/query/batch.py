@@ -440,12 +440,34 @@ class BatchMatcher:
         doc_of = self.tokens.doc_of
         positions = np.unique(_evidence(query.root, self._docs))
         positions = positions[anywhere[doc_of[positions]]]
-        # Matches a few words apart are one mention ("Torkham and Chaman were closed"): a new
-        # mention starts in another document or more than MENTION_GAP words after the last.
-        docs = doc_of[positions]
-        new = np.ones(len(positions), dtype=bool)
-        new[1:] = (docs[1:] != docs[:-1]) | (np.diff(positions) > MENTION_GAP)
-        return np.bincount(docs[new], minlength=self._docs.n)
+        return _count_mentions(positions, doc_of[positions], self._docs.n)
+
+
+def _count_mentions(positions: np.ndarray, docs: np.ndarray, n: int) -> np.ndarray:
+    """Separate mentions per document, from the sorted word ``positions`` of matches and the
+    document of each.
+
+    Matches a few words apart are one mention ("Torkham and Chaman were closed"): a mention
+    takes every match up to MENTION_GAP words after its first word, and the next match
+    starts a new one. Counted from a mention's first word, not from its last match, so that
+    more matches never mean fewer mentions (chained, a word found between two mentions would
+    join them into one).
+    """
+    counts = np.zeros(n, dtype=np.int64)
+    if not len(positions):
+        return counts
+    # Where the matches of each position's document end, and the match that starts the
+    # mention after the one starting at each position.
+    doc_end = np.searchsorted(docs, docs, side="right")
+    following = np.minimum(np.searchsorted(positions, positions + MENTION_GAP, "right"), doc_end)
+    # Walk all documents' mentions at once, one step per mention.
+    current = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+    while len(current):
+        counts[docs[current]] += 1
+        end = doc_end[current]
+        current = following[current]
+        current = current[current < end]
+    return counts
 
 
 def match_tokens(

@@ -8,11 +8,11 @@ of the first that does is stored as ``relevance_reason``.
 Only relevant articles are tagged, and a tag needs evidence where it matters: its query must
 match the article and also match within its opening (the title and the lede: the summary, else
 the beginning of the text, at most ``lede_words`` words; ``ArticleWords.opening_end``), or its
-terms must make at least ``mentions`` separate mentions in the whole article (matches more than
-``MENTION_GAP`` words apart; ``BatchMatcher.evidence``), or the query must match one paragraph
-of the text on its own with at least ``paragraph_mentions`` separate mentions there: a paragraph
-about the subject. A single passing remark deep in a long text is no reason to count an article
-under a tag.
+terms must make at least ``mentions`` separate mentions in the whole article (a mention takes
+the matches up to ``MENTION_GAP`` words after its first word; ``BatchMatcher.evidence``), or the
+query must match one paragraph of the text on its own with at least ``paragraph_mentions``
+separate mentions there: a paragraph about the subject. A single passing remark deep in a long
+text is no reason to count an article under a tag.
 """
 
 from __future__ import annotations
