@@ -16,7 +16,9 @@ variant; per-tag precision and recall per variant; the mean number of tags per r
 article on full text against the labelled mean; per-tag figures on full text again with 4 and 8
 sentences of other articles inserted deep in each body of the halves (remarks in passing, labels
 kept: what the mention thresholds do when a text is long and strays); relevance by family of
-articles.
+articles; and the probe headlines (tests/data/probes/: 45 lines per tag and language that tell
+border, trade or refugees in many different words, and 15 that use their words without telling
+them), found and falsely tagged per language.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--config config.yaml]
         [--errors tune|held|fresh|all]   # also list the articles judged wrongly
@@ -41,12 +43,16 @@ sys.path.insert(0, str(REPO))
 
 from borderwatch.accuracy import (  # noqa: E402
     HALVES,
+    LANGUAGES,
+    PROBED_TAGS,
     SPLITS,
     TAGS,
     VARIANTS,
     Evaluation,
+    count_probes,
     evaluate,
     load_evaluation_set,
+    load_probes,
     naive_rules,
     with_passing_remarks,
 )
@@ -54,6 +60,7 @@ from borderwatch.config import load_config  # noqa: E402
 from borderwatch.plan import processing_rules  # noqa: E402
 
 LABELLED = REPO / "tests" / "data" / "accuracy"
+PROBES = REPO / "tests" / "data" / "probes"
 SETS = [*SPLITS, "all"]
 
 
@@ -118,6 +125,27 @@ def passing_remarks_table(items: list, configs: dict) -> None:
                     f"  {config:<8} {which:<5} N={count:<2} {cells}"
                     f"{f.mean_tags:.2f} ({f.labelled_mean_tags:.2f})"
                 )
+
+
+def probe_table(configs: dict) -> None:
+    """The probe headlines: positives found and negatives tagged, per tag and language."""
+    probes = load_probes(PROBES)
+    print()
+    print(
+        "PROBE HEADLINES (found of the lines that tell the subject; +tagged of the lines that "
+        "only use its words, most of them about other countries, which relevance keeps out)"
+    )
+    print("                " + "".join(f"{lang:<16}" for lang in (*LANGUAGES, "all")))
+    for config, rules in configs.items():
+        counts = count_probes(rules, probes)
+        for tag in PROBED_TAGS:
+            cells = []
+            for lang in (*LANGUAGES, "all"):
+                chosen = [c for (t, la), c in counts.items() if t == tag and lang in (la, "all")]
+                found, positives = sum(c.found for c in chosen), sum(c.positives for c in chosen)
+                false, negatives = sum(c.false for c in chosen), sum(c.negatives for c in chosen)
+                cells.append(f"{found:>3}/{positives:<3} +{false:>2}/{negatives:<3}  ")
+            print(f"  {config:<8} {tag:<9}" + "".join(cells))
 
 
 def family_table(evaluation: Evaluation) -> None:
@@ -196,6 +224,7 @@ def main() -> None:
     tag_table(evaluation)
     passing_remarks_table(items, configs)
     family_table(evaluation)
+    probe_table(configs)
     if args.errors:
         errors(evaluation, args.errors)
     print(f"\n({time.perf_counter() - begin:.1f} s)")

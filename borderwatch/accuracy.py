@@ -15,6 +15,10 @@ each id; the default queries are tuned on ``tune`` only), and the ``fresh`` spli
 (``tests/data/accuracy/fresh/``), written before any tuning against it, mostly long reports
 whose bodies mention other subjects in passing. ``all`` means both halves; ``fresh`` is
 reported apart.
+
+The probe headlines (``tests/data/probes/``, ``load_probes``) test three tags on the many ways
+their subject is told: lines that tell it, each in other words, and lines that only use its
+words. ``count_probes`` says how many of each a configuration tags.
 """
 
 from __future__ import annotations
@@ -361,6 +365,77 @@ def evaluate(configs: Mapping[str, ProcessingRules], items: Sequence[LabelledIte
         for variant in VARIANTS
     }
     return Evaluation(list(items), verdicts)
+
+
+# --------------------------------------------------------------------------- probe headlines
+
+#: The tags that the probe headlines (``tests/data/probes/``) test.
+PROBED_TAGS = ("border", "trade", "refugees")
+PROBE_KINDS = ("positive", "negative")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe headline: a line that tells ``tag``'s subject (``positive``) or uses its words
+    without telling it (``negative``), as ``item`` (its title, from an unknown outlet)."""
+
+    tag: str
+    positive: bool
+    item: LabelledItem
+
+
+@dataclass(frozen=True)
+class ProbeCount:
+    """How many probes of one tag and language a configuration tagged."""
+
+    found: int
+    positives: int
+    false: int
+    negatives: int
+
+
+def load_probes(folder: Path) -> list[Probe]:
+    """The probe headlines in ``folder`` (one YAML file per language, ``PROBED_TAGS`` each with
+    ``positive`` and ``negative`` lines; see its README)."""
+    probes = []
+    for language in LANGUAGES:
+        data = yaml.safe_load((folder / f"{language}.yaml").read_text(encoding="utf-8"))
+        for tag in PROBED_TAGS:
+            for kind in PROBE_KINDS:
+                for k, line in enumerate(data[tag][kind]):
+                    positive = kind == "positive"
+                    item = LabelledItem(
+                        id=f"{language}-{tag}-{kind}-{k}",
+                        language=language,
+                        country=None,
+                        family="probe",
+                        relevant=True,
+                        tags=frozenset([tag] if positive else ()),
+                        title=" ".join(line.split()),
+                        lede="",
+                        body="",
+                    )
+                    probes.append(Probe(tag, positive, item))
+    return probes
+
+
+def count_probes(
+    rules: ProcessingRules, probes: Sequence[Probe]
+) -> dict[tuple[str, str], ProbeCount]:
+    """Per (tag, language), how many of ``probes`` the tag ``rules`` give: the positives found
+    and the negatives tagged (a tag is judged as if the headline were relevant)."""
+    verdicts = judge(rules, [p.item for p in probes], "title")
+    tally: dict[tuple[str, str], list[int]] = {}
+    for probe, tags in zip(probes, verdicts.tags, strict=True):
+        counts = tally.setdefault((probe.tag, probe.item.language), [0, 0, 0, 0])
+        tagged = probe.tag in tags
+        if probe.positive:
+            counts[0] += tagged
+            counts[1] += 1
+        else:
+            counts[2] += tagged
+            counts[3] += 1
+    return {key: ProbeCount(*counts) for key, counts in tally.items()}
 
 
 # --------------------------------------------------------------------------- passing remarks
