@@ -47,13 +47,13 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.98, "held": 0.96, "fresh": 0.94, "all": 0.97}
 # Tags on full text, per tag, at or just below the lowest measured: tune P 0.95 (security) R
-# 0.97 (talks); held P 0.89 (security) R 0.93 (border); fresh, the long reports, P 0.86 (trade)
-# R 0.93 (refugees); both halves P 0.92 (security) R 0.95 (border). The labels follow the
-# written rules of the labelled set's README, checked item by item without sight of the
-# queries. The precision target (0.90) holds on the tuning half and, but for security, on the
-# held-out half; the recall target (0.95) holds on the tuning half. On the held half recall
-# falls short for border and refugees, and on the fresh split precision for trade and recall
-# for refugees.
+# 0.97 (talks); held P 0.89 (security) R 0.93 (refugees); fresh, the long reports, P 0.86
+# (trade) R 0.93 (refugees); both halves P 0.92 (security) R 0.96 (refugees, border). The
+# labels follow the written rules of the labelled set's README, checked item by item without
+# sight of the queries. The precision target (0.90) holds on the tuning half and, but for
+# security, on the held-out half; the recall target (0.95) holds on the tuning half. On the
+# held half recall falls short for border and refugees, and on the fresh split precision for
+# trade and recall for refugees.
 TAG_PRECISION = {"tune": 0.95, "held": 0.88, "fresh": 0.86, "all": 0.92}
 TAG_RECALL = {"tune": 0.97, "held": 0.92, "fresh": 0.92, "all": 0.95}
 
@@ -207,13 +207,13 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
             assert figures.tags[tag].recall >= 0.95, (count, tag)
 
 
-# Probe headlines found, per tag, of the 45 in each language (tests/data/probes/; measured:
-# border 41 or more, trade 38, refugees 38), and at most as many false tags on the lines that
-# only use a tag's words (measured: border 6, trade 11, refugees 10 of 15, mostly other
+# Probe headlines found, per tag, of the 75 in each language (tests/data/probes/; measured:
+# border 62 or more, trade 64, refugees 61), and at most as many false tags on the 25 lines
+# that only use a tag's words (measured: border 10, trade 13, refugees 13, most of them other
 # countries' borders, trade and returns, which relevance keeps out). The lines are a tuning set:
 # the default tags were widened with the words they showed missing.
-PROBES_FOUND = 37
-PROBES_FALSE = 11
+PROBES_FOUND = 60
+PROBES_FALSE = 13
 
 
 def test_probe_headlines_are_found_in_every_language() -> None:
@@ -221,7 +221,7 @@ def test_probe_headlines_are_found_in_every_language() -> None:
     counts = count_probes(rules, load_probes(ROOT / "tests" / "data" / "probes"))
     assert set(counts) == {(tag, lang) for tag in PROBED_TAGS for lang in LANGUAGES}
     for (tag, lang), count in counts.items():
-        assert (count.positives, count.negatives) == (45, 15), (tag, lang)
+        assert (count.positives, count.negatives) == (75, 25), (tag, lang)
         assert count.found >= PROBES_FOUND, (tag, lang, count)
         assert count.false <= PROBES_FALSE, (tag, lang, count)
     # The naive baseline's keyword lists find far fewer: the probes test the many words.
