@@ -45,7 +45,7 @@ class Query(Protocol):
 
 
 _NO_POSITIONS = np.zeros(0, dtype=np.int64)
-#: Matches at most this many words after the previous one belong to the same mention.
+#: Matches at most this many words after a mention's first word belong to that mention.
 MENTION_GAP = 15
 
 
@@ -489,8 +489,8 @@ class Evidence:
     """Where a query matched each document, as arrays over the documents.
 
     ``anywhere``: the query matches the whole document. ``opening``: it also matches the
-    document cut to its opening words. ``mentions``: at how many distinct word positions the
-    query's terms occur, counted in documents it matches (0 in the others).
+    document cut to its opening words. ``mentions``: how many separate mentions the query's terms
+    make (``_count_mentions``), counted in documents it matches (0 in the others).
     """
 
     anywhere: np.ndarray
