@@ -18,7 +18,9 @@ sentences of other articles inserted deep in each body of the halves (remarks in
 kept: what the mention thresholds do when a text is long and strays); relevance by family of
 articles; and the probe headlines (tests/data/probes/: 75 lines per tag and language that tell
 border, trade or refugees in many different words, and 25 that use their words without telling
-them), found and falsely tagged per language.
+them; the tags were widened with them), found and falsely tagged per language, and the
+held-out probe headlines (tests/data/probes/held/: 30 and 10 per tag and language in everyday
+wording, never tuned on).
 
     .venv/bin/python benchmarks/bench_accuracy.py [--config config.yaml]
         [--errors tune|held|fresh|all]   # also list the articles judged wrongly
@@ -127,14 +129,11 @@ def passing_remarks_table(items: list, configs: dict) -> None:
                 )
 
 
-def probe_table(configs: dict) -> None:
-    """The probe headlines: positives found and negatives tagged, per tag and language."""
-    probes = load_probes(PROBES)
+def probe_table(configs: dict, folder: Path, title: str) -> None:
+    """Probe headlines: positives found and negatives tagged, per tag and language."""
+    probes = load_probes(folder)
     print()
-    print(
-        "PROBE HEADLINES (found of the lines that tell the subject; +tagged of the lines that "
-        "only use its words, most of them about other countries, which relevance keeps out)"
-    )
+    print(title)
     print("                " + "".join(f"{lang:<16}" for lang in (*LANGUAGES, "all")))
     for config, rules in configs.items():
         counts = count_probes(rules, probes)
@@ -224,7 +223,18 @@ def main() -> None:
     tag_table(evaluation)
     passing_remarks_table(items, configs)
     family_table(evaluation)
-    probe_table(configs)
+    probe_table(
+        configs,
+        PROBES,
+        "PROBE HEADLINES (tuned on; found of the lines that tell the subject; +tagged of the "
+        "lines that only use its words, most of them about other countries)",
+    )
+    probe_table(
+        configs,
+        PROBES / "held",
+        "PROBE HEADLINES, HELD OUT (never tuned on; everyday wording; the negatives are all "
+        "about this border)",
+    )
     if args.errors:
         errors(evaluation, args.errors)
     print(f"\n({time.perf_counter() - begin:.1f} s)")
