@@ -207,13 +207,14 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
             assert figures.tags[tag].recall >= 0.95, (count, tag)
 
 
-# Probe headlines found, per tag, of the 75 in each language (tests/data/probes/; measured:
-# border 62 or more, trade 64, refugees 61), and at most as many false tags on the 25 lines
-# that only use a tag's words (measured: border 10, trade 13, refugees 13, most of them other
-# countries' borders, trade and returns, which relevance keeps out). The lines are a tuning set:
-# the default tags were widened with the words they showed missing.
-PROBES_FOUND = 60
-PROBES_FALSE = 13
+# Probe headlines found, per tag and language, as a share of its lines (tests/data/probes/: 75
+# per tag and language, 120 for refugees; measured: 0.82 or more, the least refugees in
+# Pashto), and at most this share of false tags on the lines that only use a tag's words (25,
+# 40 for refugees; measured: 0.52 at most, trade in English; most of them other countries'
+# borders, trade and returns, which relevance keeps out). The lines are a tuning set: the
+# default tags were widened with the words they showed missing.
+PROBES_FOUND = 0.80
+PROBES_FALSE = 0.55
 
 
 def test_probe_headlines_are_found_in_every_language() -> None:
@@ -221,9 +222,9 @@ def test_probe_headlines_are_found_in_every_language() -> None:
     counts = count_probes(rules, load_probes(ROOT / "tests" / "data" / "probes"))
     assert set(counts) == {(tag, lang) for tag in PROBED_TAGS for lang in LANGUAGES}
     for (tag, lang), count in counts.items():
-        assert (count.positives, count.negatives) == (75, 25), (tag, lang)
-        assert count.found >= PROBES_FOUND, (tag, lang, count)
-        assert count.false <= PROBES_FALSE, (tag, lang, count)
+        assert count.positives >= 75 and count.negatives >= 25, (tag, lang)
+        assert count.found >= PROBES_FOUND * count.positives, (tag, lang, count)
+        assert count.false <= PROBES_FALSE * count.negatives, (tag, lang, count)
     # The naive baseline's keyword lists find far fewer: the probes test the many words.
     naive = count_probes(naive_rules(), load_probes(ROOT / "tests" / "data" / "probes"))
     for tag in PROBED_TAGS:
@@ -233,10 +234,10 @@ def test_probe_headlines_are_found_in_every_language() -> None:
 
 # Held-out probe headlines (tests/data/probes/held/: 30 per tag and language in everyday
 # wording, never tuned on), per tag over the four languages: found of 120 (measured: border
-# 113, trade 117, refugees 90; the previous release's configuration found 105, 110 and 83), and
+# 113, trade 117, refugees 93; the previous release's configuration found 105, 110 and 83), and
 # at most as many false tags on the 40 lines about this border that must not get the tag
 # (measured: border 10, trade 20, refugees 13, about as many as the previous release's).
-HELD_PROBES_FOUND = {"border": 108, "trade": 112, "refugees": 85}
+HELD_PROBES_FOUND = {"border": 108, "trade": 112, "refugees": 88}
 HELD_PROBES_FALSE = {"border": 12, "trade": 22, "refugees": 15}
 
 
