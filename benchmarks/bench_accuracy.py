@@ -56,6 +56,7 @@ from borderwatch.accuracy import (  # noqa: E402
     load_evaluation_set,
     load_probes,
     naive_rules,
+    probe_total,
     with_passing_remarks,
 )
 from borderwatch.config import load_config  # noqa: E402
@@ -139,11 +140,9 @@ def probe_table(configs: dict, folder: Path, title: str) -> None:
         counts = count_probes(rules, probes)
         for tag in PROBED_TAGS:
             cells = []
-            for lang in (*LANGUAGES, "all"):
-                chosen = [c for (t, la), c in counts.items() if t == tag and lang in (la, "all")]
-                found, positives = sum(c.found for c in chosen), sum(c.positives for c in chosen)
-                false, negatives = sum(c.false for c in chosen), sum(c.negatives for c in chosen)
-                cells.append(f"{found:>3}/{positives:<3} +{false:>2}/{negatives:<3}  ")
+            for lang in (*LANGUAGES, None):
+                c = probe_total(counts, tag, lang)
+                cells.append(f"{c.found:>3}/{c.positives:<3} +{c.false:>2}/{c.negatives:<3}  ")
             print(f"  {config:<8} {tag:<9}" + "".join(cells))
 
 

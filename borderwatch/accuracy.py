@@ -438,6 +438,19 @@ def count_probes(
     return {key: ProbeCount(*counts) for key, counts in tally.items()}
 
 
+def probe_total(
+    counts: Mapping[tuple[str, str], ProbeCount], tag: str, language: str | None = None
+) -> ProbeCount:
+    """``count_probes``' counts of ``tag`` summed over every language, or of one."""
+    chosen = [c for (t, lang), c in counts.items() if t == tag and language in (None, lang)]
+    return ProbeCount(
+        sum(c.found for c in chosen),
+        sum(c.positives for c in chosen),
+        sum(c.false for c in chosen),
+        sum(c.negatives for c in chosen),
+    )
+
+
 # --------------------------------------------------------------------------- passing remarks
 
 _SENTENCE_END = re.compile(r"(?<=[.!?۔؟])\s+")
