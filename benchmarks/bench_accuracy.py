@@ -16,8 +16,8 @@ variant; per-tag precision and recall per variant; the mean number of tags per r
 article on full text against the labelled mean; per-tag figures on full text again with 4 and 8
 sentences of other articles inserted deep in each body of the halves (remarks in passing, labels
 kept: what the mention thresholds do when a text is long and strays); relevance by family of
-articles; and the probe headlines (tests/data/probes/: 75 lines per tag and language, 120 for
-refugees, that tell border, trade or refugees in many different words, and 25 or 40 that use
+articles; and the probe headlines (tests/data/probes/: 75, 105 and 150 lines per language for
+trade, border and refugees, that tell them in many different words, and 25, 35 and 50 that use
 their words without telling them; the tags were widened with them), found and falsely tagged
 per language, and the held-out probe headlines (tests/data/probes/held/: 30 and 10 per tag and
 language in everyday wording, never tuned on).
