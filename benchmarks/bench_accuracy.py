@@ -16,11 +16,12 @@ variant; per-tag precision and recall per variant; the mean number of tags per r
 article on full text against the labelled mean; per-tag figures on full text again with 4 and 8
 sentences of other articles inserted deep in each body of the halves (remarks in passing, labels
 kept: what the mention thresholds do when a text is long and strays); relevance by family of
-articles; and the probe headlines (tests/data/probes/: 75, 105 and 150 lines per language for
-trade, border and refugees, that tell them in many different words, and 25, 35 and 50 that use
-their words without telling them; the tags were widened with them), found and falsely tagged
-per language, and the held-out probe headlines (tests/data/probes/held/: 30 and 10 per tag and
-language in everyday wording, never tuned on).
+articles; and the probe headlines (tests/data/probes/: 105, 75, 180 and 30 lines per language
+for border, trade, refugees and security, that tell them in many different words, and 35, 25,
+60 and 30 that use their words without telling them; the tags were widened with them), found
+and falsely tagged per language, and the held-out probe headlines (tests/data/probes/held/: 30
+and 10 per tag and language for border, trade and refugees in everyday wording, never tuned
+on).
 
     .venv/bin/python benchmarks/bench_accuracy.py [--config config.yaml]
         [--errors tune|held|fresh|all]   # also list the articles judged wrongly
@@ -46,7 +47,6 @@ sys.path.insert(0, str(REPO))
 from borderwatch.accuracy import (  # noqa: E402
     HALVES,
     LANGUAGES,
-    PROBED_TAGS,
     SPLITS,
     TAGS,
     VARIANTS,
@@ -57,6 +57,7 @@ from borderwatch.accuracy import (  # noqa: E402
     load_probes,
     naive_rules,
     probe_total,
+    probed_tags,
     with_passing_remarks,
 )
 from borderwatch.config import load_config  # noqa: E402
@@ -138,7 +139,7 @@ def probe_table(configs: dict, folder: Path, title: str) -> None:
     print("                " + "".join(f"{lang:<16}" for lang in (*LANGUAGES, "all")))
     for config, rules in configs.items():
         counts = count_probes(rules, probes)
-        for tag in PROBED_TAGS:
+        for tag in probed_tags(probes):
             cells = []
             for lang in (*LANGUAGES, None):
                 c = probe_total(counts, tag, lang)

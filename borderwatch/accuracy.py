@@ -369,8 +369,9 @@ def evaluate(configs: Mapping[str, ProcessingRules], items: Sequence[LabelledIte
 
 # --------------------------------------------------------------------------- probe headlines
 
-#: The tags that the probe headlines (``tests/data/probes/``) test.
-PROBED_TAGS = ("border", "trade", "refugees")
+#: The tags that the probe headlines (``tests/data/probes/``) test; the held-out lines
+#: (``tests/data/probes/held/``) test the first three.
+PROBED_TAGS = ("border", "trade", "refugees", "security")
 PROBE_KINDS = ("positive", "negative")
 
 
@@ -395,12 +396,14 @@ class ProbeCount:
 
 
 def load_probes(folder: Path) -> list[Probe]:
-    """The probe headlines in ``folder`` (one YAML file per language, ``PROBED_TAGS`` each with
-    ``positive`` and ``negative`` lines; see its README)."""
+    """The probe headlines in ``folder`` (one YAML file per language, with ``positive`` and
+    ``negative`` lines for some of ``PROBED_TAGS``; see its README)."""
     probes = []
     for language in LANGUAGES:
         data = yaml.safe_load((folder / f"{language}.yaml").read_text(encoding="utf-8"))
         for tag in PROBED_TAGS:
+            if tag not in data:
+                continue
             for kind in PROBE_KINDS:
                 for k, line in enumerate(data[tag][kind]):
                     positive = kind == "positive"
@@ -436,6 +439,12 @@ def count_probes(
             counts[2] += tagged
             counts[3] += 1
     return {key: ProbeCount(*counts) for key, counts in tally.items()}
+
+
+def probed_tags(probes: Sequence[Probe]) -> list[str]:
+    """The tags that ``probes`` test, in ``PROBED_TAGS``' order."""
+    present = {probe.tag for probe in probes}
+    return [tag for tag in PROBED_TAGS if tag in present]
 
 
 def probe_total(

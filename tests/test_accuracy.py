@@ -48,15 +48,15 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.98, "held": 0.96, "fresh": 0.94, "all": 0.97}
 # Tags on full text, per tag, at or just below the lowest measured: tune P 0.95 (trade) R
-# 0.97 (talks); held P 0.88 (security) R 0.93 (border, refugees); fresh, the long reports, P
-# 0.86 (trade) R 0.93 (refugees); both halves P 0.917 (security) R 0.95 (border). The labels
+# 0.97 (talks, border); held P 0.89 (security) R 0.92 (border); fresh, the long reports, P
+# 0.86 (trade) R 0.93 (refugees); both halves P 0.92 (security) R 0.948 (border). The labels
 # follow the written rules of the labelled set's README, checked item by item without sight of
 # the queries. The precision target (0.90) holds on the tuning half and, but for security, on
 # the held-out half; the recall target (0.95) holds on the tuning half. On the held half recall
-# falls short for border and refugees, and on the fresh split precision for trade and recall
-# for refugees.
+# falls short for border, refugees and talks, and on the fresh split precision for trade and
+# recall for refugees.
 TAG_PRECISION = {"tune": 0.95, "held": 0.88, "fresh": 0.86, "all": 0.91}
-TAG_RECALL = {"tune": 0.97, "held": 0.92, "fresh": 0.92, "all": 0.95}
+TAG_RECALL = {"tune": 0.97, "held": 0.92, "fresh": 0.92, "all": 0.94}
 
 
 @cache
@@ -208,13 +208,20 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
             assert figures.tags[tag].recall >= 0.95, (count, tag)
 
 
-# Probe headlines found, per tag and language, as a share of its lines (tests/data/probes/: 75
-# per tag and language for trade, 105 for border, 150 for refugees; measured: 0.80 or more but
-# border in Pashto, 0.78, and in Urdu, 0.75, which was not widened with the fourth round), and
-# at most this share of false tags on the lines that only use a tag's words (25, 35 and 50;
-# measured: 0.52 at most, trade in English; most of them other countries' borders, trade and
-# returns, which relevance keeps out). The lines are a tuning set: the default tags were
-# widened with the words they showed missing.
+# Probe headlines per language (tests/data/probes/): lines that tell each tag's subject, and
+# lines that only use its words.
+PROBE_LINES = {
+    "border": (105, 35),
+    "trade": (75, 25),
+    "refugees": (180, 60),
+    "security": (30, 30),
+}
+# Found, per tag and language, as a share of its lines (measured: 0.80 or more but border in
+# Pashto, 0.78, and in Urdu, 0.75, which was not widened with the fourth round), and at most
+# this share of false tags on the lines that only use a tag's words (measured: 0.52 at most,
+# trade in English; most of them other countries' borders, trade and returns, which relevance
+# keeps out; security's, the truce monitored and holding, 0.10 at most). The lines are a tuning
+# set: the default tags were widened with the words they showed missing.
 PROBES_FOUND = 0.75
 PROBES_FALSE = 0.55
 
@@ -225,7 +232,7 @@ def test_probe_headlines_are_found_in_every_language() -> None:
     counts = count_probes(rules, probes)
     assert set(counts) == {(tag, lang) for tag in PROBED_TAGS for lang in LANGUAGES}
     for (tag, lang), count in counts.items():
-        assert count.positives >= 75 and count.negatives >= 25, (tag, lang)
+        assert (count.positives, count.negatives) == PROBE_LINES[tag], (tag, lang)
         assert count.found >= PROBES_FOUND * count.positives, (tag, lang, count)
         assert count.false <= PROBES_FALSE * count.negatives, (tag, lang, count)
     # The naive baseline's keyword lists find far fewer: the probes test the many words.
@@ -236,17 +243,17 @@ def test_probe_headlines_are_found_in_every_language() -> None:
 
 # Held-out probe headlines (tests/data/probes/held/: 30 per tag and language in everyday
 # wording, never tuned on), per tag over the four languages: found of 120 (measured: border
-# 113, trade 117, refugees 95; the previous release's configuration found 113, 117 and 93), and
+# 113, trade 117, refugees 97; the previous release's configuration found 113, 117 and 93), and
 # at most as many false tags on the 40 lines about this border that must not get the tag
 # (measured: border 10, trade 20, refugees 13, about as many as the previous release's).
-HELD_PROBES_FOUND = {"border": 108, "trade": 112, "refugees": 88}
+HELD_PROBES_FOUND = {"border": 108, "trade": 112, "refugees": 90}
 HELD_PROBES_FALSE = {"border": 12, "trade": 22, "refugees": 15}
 
 
 def test_held_out_probe_headlines() -> None:
     rules = processing_rules(load_config(ROOT / "config.yaml"))
     counts = count_probes(rules, load_probes(ROOT / "tests" / "data" / "probes" / "held"))
-    for tag in PROBED_TAGS:
+    for tag in HELD_PROBES_FOUND:
         total = probe_total(counts, tag)
         assert (total.positives, total.negatives) == (120, 40), tag
         assert total.found >= HELD_PROBES_FOUND[tag], tag
