@@ -48,8 +48,8 @@ LABELLED = ROOT / "tests" / "data" / "accuracy"
 RELEVANCE_PRECISION = {"tune": 0.97, "held": 0.97, "fresh": 0.97, "all": 0.97}
 RELEVANCE_F1 = {"tune": 0.98, "held": 0.96, "fresh": 0.94, "all": 0.97}
 # Tags on full text, per tag, at or just below the lowest measured: tune P 0.95 (trade) R
-# 0.97 (talks, border); held P 0.89 (security) R 0.92 (border); fresh, the long reports, P
-# 0.86 (trade) R 0.93 (refugees); both halves P 0.92 (security) R 0.948 (border). The labels
+# 0.97 (talks, border); held P 0.89 (security) R 0.93 (border); fresh, the long reports, P
+# 0.86 (trade) R 0.93 (refugees); both halves P 0.92 (security) R 0.949 (border). The labels
 # follow the written rules of the labelled set's README, checked item by item without sight of
 # the queries. The precision target (0.90) holds on the tuning half and, but for security, on
 # the held-out half; the recall target (0.95) holds on the tuning half. On the held half recall
@@ -208,8 +208,8 @@ def test_passing_remarks_deep_in_a_text_do_not_add_tags() -> None:
             assert figures.tags[tag].recall >= 0.95, (count, tag)
 
 
-# Probe headlines per language (tests/data/probes/): lines that tell each tag's subject, and
-# lines that only use its words.
+# Probe headlines per language (tests/data/probes/), at least: lines that tell each tag's
+# subject, and lines that only use its words (border has 30 and 10 more but in Urdu).
 PROBE_LINES = {
     "border": (105, 35),
     "trade": (75, 25),
@@ -232,7 +232,8 @@ def test_probe_headlines_are_found_in_every_language() -> None:
     counts = count_probes(rules, probes)
     assert set(counts) == {(tag, lang) for tag in PROBED_TAGS for lang in LANGUAGES}
     for (tag, lang), count in counts.items():
-        assert (count.positives, count.negatives) == PROBE_LINES[tag], (tag, lang)
+        lines, other = PROBE_LINES[tag]
+        assert count.positives >= lines and count.negatives >= other, (tag, lang)
         assert count.found >= PROBES_FOUND * count.positives, (tag, lang, count)
         assert count.false <= PROBES_FALSE * count.negatives, (tag, lang, count)
     # The naive baseline's keyword lists find far fewer: the probes test the many words.
