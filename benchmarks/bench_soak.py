@@ -243,9 +243,13 @@ def stored_paths(db: Path) -> set[str]:
     return {"/" + u.split("/", 3)[3] for (u,) in query(db, "SELECT url FROM articles")}
 
 
-#: Connections the daemon's pool keeps open to an SQLite file (SQLAlchemy's QueuePool, which
-#: pipeline.engine uses, keeps up to 5 between jobs; more are closed when returned).
-POOL_SIZE = 5
+def pool_size() -> int:
+    """Connections the daemon's pool keeps open to an SQLite file between jobs (more are closed
+    when returned): the size of the pool of the engine ``pipeline.engine`` makes."""
+    from pipeline.engine import make_engine
+
+    # Creating the engine opens no connection, so the file is never made.
+    return make_engine("sqlite:///pool-size-probe.sqlite").pool.size()
 
 
 def measure(process: psutil.Process, db: Path) -> dict[str, int]:
@@ -359,7 +363,7 @@ def report(result: dict[str, Any]) -> bool:
         ("open fds (besides the database)", str(first["fds"]), str(end["fds"]), "end <= start",
          end["fds"] <= first["fds"]),
         ("database connections", str(first["connections"]), str(end["connections"]),
-         f"<= {POOL_SIZE} (the pool's size)", end["connections"] <= POOL_SIZE),
+         f"<= {pool_size()} (the pool's size)", end["connections"] <= pool_size()),
         ("child processes", str(first["children"]), str(end["children"]), "0 at end",
          end["children"] == 0 and result["leftover_crawlers"] == 0),
         ("articles published / stored", str(result["published"]), str(result["stored"]),
