@@ -17,11 +17,11 @@ Two measurements:
 1. ``held``: trained on the tuning half, measured on the held-out half and the fresh split.
    The queries were tuned on the same half; the held-out half shares its weeks and writers, so
    these figures flatter both the queries and the classifier alike.
-2. ``blind``: trained on the tuning-half articles written before the first week given by
-   ``--blind-from`` (by default weeks 13 to 15, the last weeks added), measured on all the
-   articles of those weeks. Neither the classifier nor, with ``--config`` set to a
-   configuration from before those weeks (``git show c91ecfc:config.yaml``), the queries have
-   seen them: this is how each would do on wording that is new to it.
+2. ``blind``: trained on the tuning-half articles written before the first ids given by
+   ``--blind-from`` (by default week 13's, so weeks 13 onwards are measured), measured on all
+   the articles from those ids on. Neither the classifier nor, with ``--config`` set to a
+   configuration from before those weeks (``git show c91ecfc:config.yaml`` for week 13), the
+   queries have seen them: this is how each would do on wording that is new to it.
 
     .venv/bin/python benchmarks/bench_learned_tags.py [--config config.yaml]
         [--blind-from en-950,ur-573,fa-638,ps-556]
